@@ -1,0 +1,1 @@
+"""Modbus RTU number displays: the framing (rtu) and a line master (display)."""

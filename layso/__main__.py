@@ -1,0 +1,3 @@
+from layso.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The central queue server: engine, storage, API, live events, scheduler, devices."""

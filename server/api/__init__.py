@@ -1,0 +1,1 @@
+"""HTTP and WebSocket routes of `/api/v1` and `/ws` (DESIGN.md, "Contracts")."""

@@ -1,0 +1,123 @@
+"""Counter actions: next, call a number, recall, start, skip, finish, transfer, pause, resume."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import APIRouter, Body, Depends, Response
+
+from contracts.api import (
+    CallNumberIn,
+    CounterOut,
+    FinishIn,
+    FinishOut,
+    PauseIn,
+    TransferIn,
+    VisitOut,
+)
+from server.api.deps import at_counter, get_hall, principal, read, write
+from server.api.errors import responses
+from server.auth import Principal
+from server.hall import Hall
+from server.queue import counters as ct
+from server.queue.context import Tx
+from server.queue.lookups import counter_cfg
+from server.queue.views import counters as counters_view
+from server.queue.views import current_visit_out, visit_out
+
+router = APIRouter(prefix="/api/v1/counters", tags=["counters"])
+# Only the officer or call keypad of the counter (403); refused in the wrong state (409).
+ACTION_ERRORS = responses(403, 409)
+
+
+async def _act(hall: Hall, p: Principal, number: int, fn: Callable[[Tx], object]):
+    await read(hall, lambda tx: counter_cfg(tx, number))  # 404 before 403 for a bad number
+    at_counter(p, number)
+    return await write(hall, fn)
+
+
+@router.get("", response_model=list[CounterOut])
+async def list_counters(hall: Hall = Depends(get_hall),
+                        _: Principal = Depends(principal)) -> list[CounterOut]:
+    return await read(hall, counters_view)
+
+
+@router.get("/{number}/current", response_model=VisitOut,
+            responses={204: {"description": "nothing at the counter"}})
+async def current(number: int, hall: Hall = Depends(get_hall),
+                  _: Principal = Depends(principal)) -> VisitOut | Response:
+    def q(tx):
+        counter_cfg(tx, number)
+        return current_visit_out(tx, number)
+
+    v = await read(hall, q)
+    return v if v is not None else Response(status_code=204)
+
+
+@router.post("/{number}/next", response_model=VisitOut,
+             responses={204: {"description": "nobody is waiting"}, **ACTION_ERRORS})
+async def next_(number: int, hall: Hall = Depends(get_hall),
+                p: Principal = Depends(principal)) -> VisitOut | Response:
+    res = await _act(hall, p, number, lambda tx: ct.next_ticket(tx, number, p.user_id))
+    if res is None:
+        return Response(status_code=204)
+    return visit_out(*res)
+
+
+@router.post("/{number}/call", response_model=VisitOut, responses=ACTION_ERRORS)
+async def call(number: int, body: CallNumberIn, hall: Hall = Depends(get_hall),
+               p: Principal = Depends(principal)) -> VisitOut:
+    return visit_out(*await _act(hall, p, number,
+                                 lambda tx: ct.call_number(tx, number, body.number, p.user_id)))
+
+
+@router.post("/{number}/recall", response_model=VisitOut, responses=ACTION_ERRORS)
+async def recall(number: int, hall: Hall = Depends(get_hall),
+                 p: Principal = Depends(principal)) -> VisitOut:
+    return visit_out(*await _act(hall, p, number, lambda tx: ct.recall(tx, number)))
+
+
+@router.post("/{number}/start", response_model=VisitOut, responses=ACTION_ERRORS)
+async def start(number: int, hall: Hall = Depends(get_hall),
+                p: Principal = Depends(principal)) -> VisitOut:
+    return visit_out(*await _act(hall, p, number, lambda tx: ct.start(tx, number)))
+
+
+@router.post("/{number}/skip", response_model=VisitOut, responses=ACTION_ERRORS)
+async def skip(number: int, hall: Hall = Depends(get_hall),
+               p: Principal = Depends(principal)) -> VisitOut:
+    return visit_out(*await _act(hall, p, number, lambda tx: ct.skip(tx, number)))
+
+
+@router.post("/{number}/finish", response_model=FinishOut, responses=ACTION_ERRORS)
+async def finish(number: int, body: FinishIn = Body(default_factory=FinishIn),
+                 hall: Hall = Depends(get_hall), p: Principal = Depends(principal)) -> FinishOut:
+    v, t = await _act(hall, p, number, lambda tx: ct.finish(
+        tx, number, body.dossier_code, body.outcome, body.due_date))
+    return FinishOut(visit_id=v.id, ticket=ct.brief(t), dossier_code=v.dossier_code,
+                     outcome=v.outcome, rating_open_until=v.rating_until)
+
+
+@router.post("/{number}/transfer", response_model=VisitOut, responses=ACTION_ERRORS)
+async def transfer(number: int, body: TransferIn, hall: Hall = Depends(get_hall),
+                   p: Principal = Depends(principal)) -> VisitOut:
+    return visit_out(*await _act(hall, p, number, lambda tx: ct.transfer(
+        tx, number, body.service, body.counter, body.reason)))
+
+
+def _counter_out(hall: Hall, number: int) -> Callable[[Tx], CounterOut]:
+    return lambda tx: next(c for c in counters_view(tx) if c.number == number)
+
+
+@router.post("/{number}/pause", response_model=CounterOut, responses=ACTION_ERRORS)
+async def pause(number: int, body: PauseIn = Body(default_factory=PauseIn),
+                hall: Hall = Depends(get_hall), p: Principal = Depends(principal)) -> CounterOut:
+    await _act(hall, p, number, lambda tx: ct.pause(tx, number, body.reason))
+    return await read(hall, _counter_out(hall, number))
+
+
+@router.post("/{number}/resume", response_model=CounterOut, responses=ACTION_ERRORS)
+async def resume(number: int, hall: Hall = Depends(get_hall),
+                 p: Principal = Depends(principal)) -> CounterOut:
+    await _act(hall, p, number, lambda tx: ct.resume(tx, number))
+    return await read(hall, _counter_out(hall, number))

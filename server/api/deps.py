@@ -1,0 +1,79 @@
+"""Request dependencies: the hall, the caller, and role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, TypeVar
+
+import anyio
+from fastapi import Depends, HTTPException, Path, Request
+
+from server.auth import Principal, resolve
+from server.hall import Hall
+from server.queue.context import Tx
+
+R = TypeVar("R")
+
+MAX_ID = 2**31 - 1
+"""The largest row id a database INTEGER holds (PostgreSQL int4): a bigger one in a path is
+refused as 422 before it reaches the database, whose driver would fail on it."""
+RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="a row id")]
+
+_UNAUTH = ("Cần đăng nhập: gửi Authorization: Bearer TOKEN. (Sign in first: send "
+           "Authorization: Bearer TOKEN.)")
+
+
+def get_hall(request: Request) -> Hall:
+    return request.app.state.hall
+
+
+async def write(hall: Hall, fn: Callable[[Tx], R]) -> R:
+    return await anyio.to_thread.run_sync(hall.write, fn)
+
+
+async def read(hall: Hall, fn: Callable[[Tx], R]) -> R:
+    return await anyio.to_thread.run_sync(hall.read, fn)
+
+
+def bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return None
+
+
+async def principal_for(hall: Hall, token: str | None) -> Principal | None:
+    if not token:
+        return None
+    return await anyio.to_thread.run_sync(
+        lambda: hall.db.read(lambda s: resolve(s, token, hall.clock.now())))
+
+
+async def principal(request: Request, hall: Hall = Depends(get_hall)) -> Principal:
+    p = await principal_for(hall, bearer(request))
+    if p is None:
+        raise HTTPException(401, _UNAUTH, headers={"WWW-Authenticate": "Bearer"})
+    return p
+
+
+def require(*roles: str) -> Callable[..., Principal]:
+    async def check(p: Principal = Depends(principal)) -> Principal:
+        if p.role not in roles:
+            raise HTTPException(403, f"Vai trò {p.role} không được làm việc này. (A {p.role} "
+                                f"may not do this; allowed: {', '.join(roles)}.)")
+        return p
+
+    check.roles = roles  # type: ignore[attr-defined]  # read by errors.document_errors (403)
+    return check
+
+
+def at_counter(p: Principal, number: int) -> None:
+    """Officers and call keypads act only on their own counter. A rating device never does:
+    it faces the citizen (a tablet on the desk), so its token must not call or finish."""
+    if p.role in ("officer", "keypad") and p.counter == number:
+        return
+    if p.role == "officer" and p.counter is None:
+        raise HTTPException(403, "Hãy đăng nhập vào một quầy. (Log in to a counter first.)")
+    raise HTTPException(403, f"Chỉ cán bộ của quầy {number} được thao tác. (Only the officer "
+                        f"of counter {number} may do this.)")

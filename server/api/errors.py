@@ -1,0 +1,183 @@
+"""Every error is JSON with a message a person can act on; malformed input is 422, never 500.
+
+The OpenAPI schema says so too: `install` declares, for every operation, the error answers it
+can give (`ErrorOut`), so clients and the schema fuzz test see every status a route returns.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from contracts.api import ErrorOut
+from server.engine.errors import EngineError
+
+log = logging.getLogger("layso.api")
+
+_STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                 405: "method_not_allowed", 409: "conflict", 413: "too_large",
+                 415: "unsupported_media_type", 422: "invalid", 429: "rate_limited",
+                 503: "unavailable"}
+
+
+_MEANING = {
+    401: "no valid token: missing, unknown, expired or revoked (send Authorization: Bearer "
+         "TOKEN)",
+    403: "this token's role or counter may not do this",
+    404: "no such counter, ticket, visit, service or dossier",
+    409: "refused by the queue's rules in the current state (the detail says why)",
+    422: "the request is malformed or a value is out of range (the detail names it)",
+    429: "too many requests from this kiosk or address, or the account is locked for a "
+         "while; see Retry-After",
+    503: "the server is shedding load (too many requests in flight); retry after Retry-After",
+}
+
+
+def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route decorator: the error statuses it returns besides the ones
+    `install` finds by itself (401/403 from its role check, 404 from its path, 422)."""
+    return {code: {"model": ErrorOut, "description": _MEANING.get(code, "error")}
+            for code in codes}
+
+
+def error_body(detail: str, code: str, **extra: object) -> dict:
+    return {"detail": detail, "error": code, **{k: v for k, v in extra.items() if v is not None}}
+
+
+def _where(loc: tuple) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def _readable(err: dict) -> str:
+    where = _where(tuple(err.get("loc", ())))
+    msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+    if err.get("type") == "extra_forbidden":
+        msg = "unknown field"
+    elif err.get("type") == "json_invalid":
+        return "the body is not valid JSON"
+    elif err.get("type") == "missing":
+        msg = "is required"
+    return f"{where}: {msg}"
+
+
+def _calls(dependant: Any) -> Iterator[Callable[..., Any]]:
+    for dep in dependant.dependencies:
+        if dep.call is not None:
+            yield dep.call
+        yield from _calls(dep)
+
+
+def _has_params(dependant: Any) -> tuple[bool, bool]:
+    """(has path parameters, has any input) over the whole dependency tree."""
+    path = bool(dependant.path_params)
+    anything = bool(dependant.path_params or dependant.query_params or dependant.body_params
+                    or dependant.header_params or dependant.cookie_params)
+    for dep in dependant.dependencies:
+        p, a = _has_params(dep)
+        path, anything = path or p, anything or a
+    return path, anything
+
+
+def _error_response(code: int) -> dict[str, Any]:
+    ref = {"$ref": "#/components/schemas/ErrorOut"}
+    return {"description": _MEANING.get(code, "error"),
+            "content": {"application/json": {"schema": ref}}}
+
+
+def document_errors(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any]:
+    """Declare in `schema` (in place; safe to repeat) the error answers of every operation:
+    401 and a bearer security requirement where a token is needed, 403 where a role is
+    checked, 404 where the path names a thing, and 422 as `ErrorOut` (not FastAPI's default
+    shape, which this server never sends)."""
+    from fastapi.routing import APIRoute, iter_route_contexts
+
+    from server.api.deps import principal
+    from server.overload import PRIORITY_PREFIXES
+
+    components = schema.setdefault("components", {})
+    components.setdefault("schemas", {}).setdefault(
+        "ErrorOut", ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}"))
+    components.setdefault("securitySchemes", {})["bearer"] = {
+        "type": "http", "scheme": "bearer",
+        "description": "a device token (`layso device add`) or a user's login token"}
+    for ctx in iter_route_contexts(app.routes):
+        route = ctx.original_route
+        if not isinstance(route, APIRoute) or not route.include_in_schema:
+            continue
+        calls = list(_calls(ctx.dependant))
+        needs_token = principal in calls
+        role_check = any(getattr(c, "roles", None) for c in calls)
+        has_path, has_input = _has_params(ctx.dependant)
+        for method in ctx.methods or ():
+            op = schema.get("paths", {}).get(ctx.path_format, {}).get(method.lower())
+            if op is None:
+                continue
+            answers = op.setdefault("responses", {})
+            if needs_token:
+                op["security"] = [{"bearer": []}]
+                answers.setdefault("401", _error_response(401))
+            if role_check:
+                answers.setdefault("403", _error_response(403))
+            if has_path:
+                answers.setdefault("404", _error_response(404))
+            if has_input or "422" in answers:
+                answers["422"] = _error_response(422)
+            if not ctx.path_format.startswith(PRIORITY_PREFIXES):  # see server/overload.py
+                answers.setdefault("503", _error_response(503))
+    if "#/components/schemas/HTTPValidationError" not in json.dumps(schema.get("paths", {})):
+        components["schemas"].pop("HTTPValidationError", None)
+        components["schemas"].pop("ValidationError", None)
+    return schema
+
+
+def install(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        return document_errors(app, generate())
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+    @app.exception_handler(EngineError)
+    async def _engine(_: Request, exc: EngineError) -> JSONResponse:
+        extra = {k: v for k, v in exc.context.items() if isinstance(v, str | int | None)}
+        wait = exc.context.get("retry_after")
+        headers = {"Retry-After": str(wait)} if isinstance(wait, int) else None
+        return JSONResponse(error_body(exc.message, exc.code, **extra), status_code=exc.status,
+                            headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errs = exc.errors()
+        detail = "; ".join(_readable(e) for e in errs[:5]) or "invalid request"
+        clean = [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")),
+                  "type": str(e.get("type", ""))} for e in errs[:20]]
+        return JSONResponse(error_body(f"Dữ liệu không hợp lệ — {detail}. (Invalid request: "
+                                       f"{detail}.)", "invalid", errors=clean), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.__cause__ is not None:
+            # FastAPI's "There was an error parsing the body" (e.g. bytes that are not UTF-8):
+            # malformed input, so 422 like any other, with words a person can act on.
+            return JSONResponse(error_body("Dữ liệu không hợp lệ — nội dung không phải JSON "
+                                           "UTF-8. (Invalid request: the body is not UTF-8 "
+                                           "JSON.)", "invalid"), status_code=422)
+        code = _STATUS_CODES.get(exc.status_code, "error")
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        return JSONResponse(error_body(detail, code), status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse(error_body("Lỗi máy chủ; đã ghi nhật ký. (Server error; it has "
+                                       "been logged.)", "server_error"), status_code=500)

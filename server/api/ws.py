@@ -1,0 +1,85 @@
+"""`WS /ws/hall`: the snapshot first, then every event in sequence order.
+
+Each client has its own queue and sender, so a slow or dead one never delays the others;
+one that falls too far behind is closed (code 4000) and reconnects to a fresh snapshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from server.api.deps import principal_for, read
+from server.api.hall import device_health
+from server.queue import views
+
+router = APIRouter()
+log = logging.getLogger("layso.ws")
+SEND_TIMEOUT_S = 10.0
+
+
+@router.websocket("/ws/hall")
+async def ws_hall(ws: WebSocket, token: str = "") -> None:
+    hall = ws.app.state.hall
+    p = await principal_for(hall, token)
+    if p is None:
+        await ws.close(code=4401, reason="unauthorized: add ?token=TOKEN")
+        return
+    hub = ws.app.state.ws_clients
+    if len(hub) >= ws.app.state.max_ws_clients:
+        await ws.accept()  # so the client reads why: 1013 "try again later"
+        await ws.close(code=1013, reason="too many clients; retry later")
+        log.warning("refused a WebSocket client (%s): %d connected", p.name, len(hub))
+        return
+    await ws.accept()
+    sub = hall.bus.subscribe(f"ws:{p.name}")
+    hub.add(ws)
+    try:
+        devices = device_health(ws)
+        snap = await read(hall, lambda tx: views.snapshot(tx, devices))
+        await ws.send_text(snap.model_dump_json())
+        receiver = asyncio.create_task(_drain_incoming(ws))
+        try:
+            await _forward(ws, sub, snap.seq, receiver)
+        finally:
+            receiver.cancel()
+    except (WebSocketDisconnect, RuntimeError, ConnectionError):
+        pass
+    finally:
+        hub.discard(ws)
+        hall.bus.unsubscribe(sub)
+
+
+async def _forward(ws: WebSocket, sub, after_seq: int, receiver: asyncio.Task) -> None:
+    while not receiver.done():
+        getter = asyncio.ensure_future(sub.queue.get())
+        done, _ = await asyncio.wait({getter, receiver}, return_when=asyncio.FIRST_COMPLETED)
+        if getter not in done:
+            getter.cancel()
+            return
+        ev, text = getter.result()
+        if ev.get("seq") is not None and ev["seq"] <= after_seq:
+            continue
+        if sub.overflowed:
+            await ws.close(code=4000, reason="too slow: reload the snapshot")
+            return
+        try:
+            await asyncio.wait_for(ws.send_text(text), SEND_TIMEOUT_S)
+        except TimeoutError:
+            log.warning("closing a WebSocket client that stopped reading")
+            with contextlib.suppress(Exception):
+                await ws.close(code=4000, reason="too slow")
+            return
+
+
+async def _drain_incoming(ws: WebSocket) -> None:
+    """Clients may send pings; anything they send, text or binary, is read and ignored
+    (`receive_text` would fail on a binary frame and drop a healthy client)."""
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        while True:
+            message = await ws.receive()
+            if message["type"] == "websocket.disconnect":
+                return

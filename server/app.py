@@ -1,0 +1,109 @@
+"""The FastAPI application: wiring of hall, routes, pages, scheduler and devices."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import anyio
+from fastapi import FastAPI
+
+from contracts.hall_config import DEFAULT_CONFIG, HallConfig, load_hall_config
+from server import pages
+from server.api import (
+    auth,
+    counter_views,
+    counters,
+    device_reports,
+    errors,
+    hall,
+    manage,
+    reports,
+    tickets,
+    visits,
+    ws,
+)
+from server.api import clock as clock_api
+from server.clock import Clock
+from server.db.database import Database
+from server.hall import Hall
+from server.overload import LoadShedder
+from server.ratelimit import SlidingWindow
+from server.security import SecurityHeaders
+
+log = logging.getLogger("layso.server")
+
+
+def create_app(cfg: HallConfig, db_url: str, clock: Clock | None = None, *,
+               scheduler: bool = True, devices: bool = True,
+               max_ws_clients: int = 2000, max_in_flight: int = 256) -> FastAPI:
+    db = Database(db_url)
+    the_hall = Hall(cfg, db, clock)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        the_hall.bus.bind(asyncio.get_running_loop())
+        await anyio.to_thread.run_sync(the_hall.setup)
+        await anyio.to_thread.run_sync(the_hall.housekeeping)
+        listener = None
+        if not db.is_sqlite:
+            from server.fanout import PgListener, notify_in_tx
+
+            the_hall.in_tx_hooks.append(notify_in_tx)
+            listener = PgListener(the_hall)
+            listener.start()
+        sched = None
+        if scheduler:
+            from server.scheduler import SchedulerLeader
+
+            sched = SchedulerLeader(the_hall)
+            await sched.start()
+        app.state.scheduler = sched
+        manager = None
+        if devices and cfg.devices:
+            from server.devices.manager import DeviceManager
+
+            manager = DeviceManager(the_hall)
+            app.state.devices = manager
+            await manager.start()
+        try:
+            yield
+        finally:
+            if manager is not None:
+                await manager.stop()
+            if sched is not None:
+                await sched.stop()
+            if listener is not None:
+                await listener.stop()
+            db.dispose()
+
+    app = FastAPI(title="Layso queue server", version="1", lifespan=lifespan,
+                  description="Queue tickets and counter calling for a one-stop service hall.")
+    app.state.hall = the_hall
+    app.state.devices = None
+    app.state.reported_health = {}
+    app.state.scheduler = None
+    app.state.kiosk_limiter = SlidingWindow(cfg.queue.kiosk_per_minute, 60)
+    app.state.login_limiter = SlidingWindow(30, 60)
+    app.state.ws_clients = set()
+    app.state.max_ws_clients = max_ws_clients
+    # The last added is outermost: shed load first, so a 503 still carries the headers.
+    app.add_middleware(LoadShedder, max_in_flight=max_in_flight)
+    app.add_middleware(SecurityHeaders)
+    errors.install(app)
+    for module in (hall, tickets, counters, counter_views, visits, auth, reports, manage,
+                   clock_api, device_reports, ws):
+        app.include_router(module.router)
+    pages.install(app)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """For `uvicorn --factory server.app:app_from_env` (several worker processes)."""
+    cfg = load_hall_config(Path(os.environ.get("LAYSO_CONFIG") or DEFAULT_CONFIG))
+    db = os.environ.get("LAYSO_DB") or "sqlite:///var/layso.sqlite3"
+    return create_app(cfg, db, scheduler=os.environ.get("LAYSO_SCHEDULER", "1") == "1")

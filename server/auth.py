@@ -1,0 +1,240 @@
+"""Who is calling: users (officer, manager, admin) and devices (kiosk, display, rating,
+keypad), by bearer token. Passwords are hashed with Argon2id; tokens are random, URL-safe,
+and stored only as SHA-256 (they are high-entropy, so a slow KDF adds nothing there).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.orm import Session
+from sqlmodel import select
+
+from contracts.api import DeviceKind, Role
+from server.db.models import AuthToken, Counter, Device, User
+from server.engine.errors import CounterHeld, EngineError
+
+_hasher = PasswordHasher()
+TOKEN_TTL = timedelta(hours=12)
+MAX_FAILED = 5
+LOCKOUT = timedelta(minutes=5)
+
+
+class LoginFailed(EngineError):
+    code = "login_failed"
+    status = 401
+
+
+class LockedOut(EngineError):
+    code = "locked_out"
+    status = 429
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: str  # "user" or "device"
+    role: str  # officer/manager/admin or kiosk/display/rating/keypad
+    name: str
+    user_id: int | None = None
+    device_id: int | None = None
+    counter: int | None = None
+    token_id: int | None = None
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+_DUMMY_HASH = hash_password("layso-timing-equaliser")
+
+
+def resolve(s: Session, token: str, now: datetime) -> Principal | None:
+    if not token or len(token) > 200:
+        return None
+    h = token_hash(token)
+    dev = s.exec(select(Device).where(Device.token_hash == h)).first()
+    if dev is not None:
+        if not dev.active:
+            return None
+        return Principal("device", dev.kind, dev.name, device_id=dev.id, counter=dev.counter)
+    tok = s.exec(select(AuthToken).where(AuthToken.token_hash == h)).first()
+    if tok is None or tok.revoked or tok.expires_at <= now:
+        return None
+    user = s.get(User, tok.user_id)
+    if user is None or not user.active:
+        return None
+    return Principal("user", user.role, user.username, user_id=user.id, counter=tok.counter,
+                     token_id=tok.id)
+
+
+def add_user(s: Session, username: str, role: Role, password: str, now: datetime,
+             full_name: str = "") -> User:
+    if s.exec(select(User).where(User.username == username)).first() is not None:
+        raise EngineError(f"user {username!r} already exists")
+    user = User(username=username, role=role.value, password_hash=hash_password(password),
+                full_name=full_name, created_at=now)
+    s.add(user)
+    s.flush()
+    return user
+
+
+def add_device(s: Session, name: str, kind: DeviceKind, counter: int | None,
+               now: datetime) -> tuple[Device, str]:
+    if s.exec(select(Device).where(Device.name == name)).first() is not None:
+        raise EngineError(f"device {name!r} already exists (revoke it first to replace it)")
+    token = new_token()
+    dev = Device(name=name, kind=kind.value, counter=counter, token_hash=token_hash(token),
+                 created_at=now)
+    s.add(dev)
+    s.flush()
+    return dev, token
+
+
+def _holder(s: Session, counter: int, now: datetime, user_id: int) -> str | None:
+    """The other officer holding `counter` with a live login, if any."""
+    rows = s.exec(select(AuthToken, User).where(
+        AuthToken.counter == counter, AuthToken.revoked.is_(False),
+        AuthToken.user_id == User.id, User.id != user_id, User.role == Role.officer.value,
+    )).all()
+    for tok, user in rows:
+        if tok.expires_at > now and user.active:
+            return user.full_name or user.username
+    return None
+
+
+WRONG_LOGIN = "Sai tên đăng nhập hoặc mật khẩu. (Wrong username or password.)"
+
+
+@dataclass(frozen=True)
+class LoginCandidate:
+    """What a sign-in needs to know about the account, read before the slow hash check."""
+
+    user_id: int
+    password_hash: str
+    active: bool
+    locked_until: datetime | None
+
+
+def find_login(s: Session, username: str) -> LoginCandidate | None:
+    user = s.exec(select(User).where(User.username == username)).first()
+    if user is None:
+        return None
+    return LoginCandidate(user.id, user.password_hash, user.active, user.locked_until)
+
+
+def check_lock(locked_until: datetime | None, now: datetime) -> None:
+    if locked_until is not None and locked_until > now:
+        wait_s = math.ceil((locked_until - now).total_seconds())
+        minutes = math.ceil(wait_s / 60)
+        raise LockedOut(f"Tài khoản tạm khoá do nhập sai nhiều lần; thử lại sau {minutes} "
+                        f"phút. (Too many failed logins; try again in {minutes} min.)",
+                        retry_after=wait_s)
+
+
+def password_matches(candidate: LoginCandidate | None, password: str) -> bool:
+    """The Argon2 check (tens of milliseconds of CPU and 64 MiB, on purpose): run it outside
+    any transaction, so password guessing never holds the hall's single writer."""
+    if candidate is None:
+        verify_password(_DUMMY_HASH, password)  # same time as a wrong password
+        return False
+    return verify_password(candidate.password_hash, password) and candidate.active
+
+
+def finish_login(s: Session, candidate: LoginCandidate | None, ok: bool, counter: int | None,
+                 now: datetime, counter_label: str | None = None
+                 ) -> tuple[User, str, AuthToken]:
+    """Record the outcome of a checked password in a writing transaction: count a failure
+    (locking the account after MAX_FAILED) and raise LoginFailed, or issue the token."""
+    user = s.get(User, candidate.user_id) if candidate is not None else None
+    if user is None:
+        raise LoginFailed(WRONG_LOGIN)
+    check_lock(user.locked_until, now)  # again: another attempt may have locked it meanwhile
+    if not ok or not user.active:
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED:
+            user.locked_until = now + LOCKOUT
+            user.failed_logins = 0
+        raise LoginFailed(WRONG_LOGIN)
+    user.failed_logins = 0
+    user.locked_until = None
+    if user.role == Role.officer.value and counter is not None:
+        holder = _holder(s, counter, now, user.id)
+        if holder is not None:
+            label = counter_label or str(counter)
+            raise CounterHeld(f"Quầy {label} đang do {holder} giữ; hãy đăng xuất ở đó trước. "
+                              f"(Counter {label} is held by {holder}; log out there first.)",
+                              holder=holder)
+        row = s.get(Counter, counter)
+        if row is not None:
+            row.officer_id = user.id
+    elif user.role != Role.officer.value:
+        counter = None
+    token = new_token()
+    tok = AuthToken(token_hash=token_hash(token), user_id=user.id, counter=counter,
+                    created_at=now, expires_at=now + TOKEN_TTL)
+    s.add(tok)
+    s.flush()
+    return user, token, tok
+
+
+def login(s: Session, username: str, password: str, counter: int | None,
+          now: datetime, counter_label: str | None = None) -> tuple[User, str, AuthToken]:
+    """All of a sign-in in one session (tools and tests; the HTTP route splits it so the
+    hash check runs outside the transaction)."""
+    candidate = find_login(s, username)
+    if candidate is not None:
+        check_lock(candidate.locked_until, now)
+    ok = password_matches(candidate, password)
+    return finish_login(s, candidate, ok, counter, now, counter_label)
+
+
+def logout(s: Session, token_id: int) -> None:
+    tok = s.get(AuthToken, token_id)
+    if tok is None:
+        return
+    tok.revoked = True
+    if tok.counter is not None:
+        row = s.get(Counter, tok.counter)
+        if row is not None and row.officer_id == tok.user_id:
+            row.officer_id = None
+
+
+def revoke_device(s: Session, name: str) -> bool:
+    dev = s.exec(select(Device).where(Device.name == name)).first()
+    if dev is None:
+        return False
+    dev.active = False
+    return True
+
+
+def revoke_user_tokens(s: Session, username: str) -> int:
+    user = s.exec(select(User).where(User.username == username)).first()
+    if user is None:
+        return -1
+    n = 0
+    for tok in s.exec(select(AuthToken).where(AuthToken.user_id == user.id,
+                                              AuthToken.revoked.is_(False))):
+        tok.revoked = True
+        n += 1
+    return n

@@ -1,0 +1,1 @@
+"""The server's `layso` subcommands (see layso/cli.py)."""

@@ -1,0 +1,24 @@
+"""`layso check-config [FILE]`: validate a hall file; exit 2 with the key at fault."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from layso.options import add_data_options
+from server.cli.common import load_config_or_exit
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", nargs="?", type=Path, help="the hall's TOML file")
+    add_data_options(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.file is not None:
+        args.config = args.file
+    cfg = load_config_or_exit(args)
+    print(f"{args.config}: OK — {cfg.hall.name}: {len(cfg.services)} services, "
+          f"{len(cfg.counters)} counters, {len(cfg.priority_groups)} priority groups, "
+          f"{len(cfg.devices)} devices, zone {cfg.hall.timezone}")
+    return 0

@@ -1,0 +1,27 @@
+"""Loading the hall for a command: config errors print the key and exit 2, nothing started."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from contracts.hall_config import HallConfig, HallConfigError, load_hall_config
+
+
+def load_config_or_exit(args: argparse.Namespace) -> HallConfig:
+    try:
+        return load_hall_config(args.config)
+    except HallConfigError as exc:
+        print(f"layso: config error in {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def open_hall(args: argparse.Namespace):
+    """The hall over its database, migrated, for commands that change data."""
+    from server.db.database import Database
+    from server.hall import Hall
+
+    cfg = load_config_or_exit(args)
+    hall = Hall(cfg, Database(args.db))
+    hall.setup()
+    return hall

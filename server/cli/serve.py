@@ -1,0 +1,69 @@
+"""`layso serve`: the queue server under uvicorn on a real socket."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from layso.options import add_data_options
+from server.cli.common import load_config_or_exit
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_data_options(parser)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--workers", type=int, default=1,
+                        help="server processes (PostgreSQL only; SQLite takes one)")
+    parser.add_argument("--no-scheduler", action="store_true",
+                        help="leave the day's clockwork to another server process")
+    parser.add_argument("--fake-clock", metavar="WHEN",
+                        help="run on a movable clock starting at WHEN (ISO time with zone, or "
+                        "'now'): for `layso simulate` and demos; an admin moves it with "
+                        "POST /api/v1/clock")
+    parser.add_argument("--log-level", default="info")
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    cfg = load_config_or_exit(args)
+    os.environ["LAYSO_CONFIG"] = str(args.config)
+    os.environ["LAYSO_DB"] = args.db
+    os.environ["LAYSO_SCHEDULER"] = "0" if args.no_scheduler else "1"
+    if args.workers > 1:
+        if not args.db.startswith(("postgresql", "postgres")):
+            print("layso serve: --workers needs PostgreSQL (--db postgresql://…); SQLite "
+                  "allows one writer process")
+            return 2
+        # Migrate and sync the hall once, here, before the workers start together.
+        from server.db.database import Database
+        from server.hall import Hall
+
+        db = Database(args.db)
+        Hall(cfg, db).setup()
+        db.dispose()
+        uvicorn.run("server.app:app_from_env", factory=True, host=args.host, port=args.port,
+                    workers=args.workers, log_level=args.log_level)
+        return 0
+    from server.app import create_app
+
+    clock = None
+    if args.fake_clock:
+        from datetime import UTC, datetime
+
+        from server.clock import FakeClock
+
+        try:
+            start = (datetime.now(UTC) if args.fake_clock == "now"
+                     else datetime.fromisoformat(args.fake_clock))
+        except ValueError:
+            print(f"layso serve: --fake-clock {args.fake_clock!r} is not an ISO time like "
+                  "2026-11-23T07:30:00+07:00")
+            return 2
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=cfg.zone)
+        clock = FakeClock(start)
+    app = create_app(cfg, args.db, clock, scheduler=not args.no_scheduler)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    return 0

@@ -1,0 +1,114 @@
+"""Several server processes on one PostgreSQL: every process sees every event, in order.
+
+PostgreSQL LISTEN/NOTIFY, chosen over Redis pub/sub because the database is already there and
+NOTIFY is transactional: a notification sent inside the transaction is delivered only if it
+commits, and in commit order, which is exactly "commit, then publish". A process that loses its
+listening connection catches up from the event log (every event is stored there) when it
+reconnects, so nothing is missed, only late.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from server.hall import Hall
+
+log = logging.getLogger("layso.fanout")
+CHANNEL = "layso_events"
+
+
+def notify_in_tx(s: Session, events: list[dict[str, Any]]) -> None:
+    for ev in events:
+        s.execute(text("SELECT pg_notify(:ch, :payload)"),
+                  {"ch": CHANNEL, "payload": json.dumps(ev, ensure_ascii=False, default=str)})
+
+
+def libpq_url(sqlalchemy_url: str) -> str:
+    return sqlalchemy_url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+class PgListener:
+    """LISTEN on the hall's channel and feed the local bus; reconnect with backoff."""
+
+    def __init__(self, hall: Hall) -> None:
+        self.hall = hall
+        self._task: asyncio.Task | None = None
+        self.connected = asyncio.Event()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="pg-listener")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+
+    async def _run(self) -> None:
+        import psycopg
+
+        delay = 0.5
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                        libpq_url(self.hall.db.url), autocommit=True) as conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    await self._catch_up()
+                    self.connected.set()
+                    delay = 0.5
+                    async for note in conn.notifies():
+                        self.hall.bus.publish([json.loads(note.payload)])
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.connected.clear()
+                log.warning("event listener lost PostgreSQL (%s); retrying in %.1f s", exc,
+                            delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10)
+
+    async def _catch_up(self) -> None:
+        missed = await asyncio.to_thread(self.hall.events_since, self.hall.bus.last_seq)
+        if missed:
+            self.hall.bus.publish(missed)
+
+
+class AdvisoryLeader:
+    """Hold a PostgreSQL advisory lock to be the one process that does a job (the scheduler,
+    a serial line's bus master). The lock lives as long as its connection: if the holder dies,
+    another process takes over at its next try."""
+
+    def __init__(self, url: str, key: int, name: str) -> None:
+        self.url = libpq_url(url)
+        self.key = key
+        self.name = name
+        self._conn = None
+
+    async def try_acquire(self) -> bool:
+        import psycopg
+
+        if self._conn is None or self._conn.closed:
+            self._conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
+        cur = await self._conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,))
+        row = await cur.fetchone()
+        return bool(row and row[0])
+
+    async def release(self) -> None:
+        if self._conn is not None and not self._conn.closed:
+            with contextlib.suppress(Exception):
+                await self._conn.close()
+        self._conn = None
+
+
+def lock_key(name: str) -> int:
+    """A stable 63-bit key for a lock name (advisory locks take a bigint)."""
+    import hashlib
+
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big") >> 1

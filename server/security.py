@@ -1,0 +1,86 @@
+"""Security headers on every answer, a strict policy for the pages the server serves, and no
+token in the server's logs."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+    (b"content-security-policy",
+     b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+     b"script-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'"),
+]
+_DOCS_PREFIXES = ("/docs", "/redoc", "/openapi.json")
+# FastAPI's /docs and /redoc pages load Swagger UI / ReDoc from its CDN and start them with an
+# inline script: allow exactly that, and nothing else, instead of no policy at all.
+_DOCS_CSP = (b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+             b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net "
+             b"https://fonts.googleapis.com; "
+             b"font-src 'self' https://fonts.gstatic.com; img-src 'self' data: "
+             b"https://fastapi.tiangolo.com https://cdn.redoc.ly; worker-src 'self' blob:; "
+             b"connect-src 'self'; frame-ancestors 'none'")
+# Answers of the API carry tokens (login) and live state: no browser or proxy may keep them.
+_NO_STORE = (b"cache-control", b"no-store")
+
+
+_TOKEN = re.compile(r"(token=)[^&\s\"']+")
+SERVER_LOGGERS = ("uvicorn.error", "uvicorn.access")
+
+
+class RedactTokens(logging.Filter):
+    """uvicorn logs each WebSocket's path with its query, and `/ws/hall?token=…` carries the
+    caller's token: replace it before the line reaches a log file or the journal."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and "token=" in record.msg:
+            record.msg = _TOKEN.sub(r"\1[redacted]", record.msg)
+        if isinstance(record.args, tuple) and any(
+                isinstance(a, str) and "token=" in a for a in record.args):
+            record.args = tuple(_TOKEN.sub(r"\1[redacted]", a) if isinstance(a, str) else a
+                                for a in record.args)
+        return True
+
+
+def redact_tokens_in_logs() -> None:
+    """Attach `RedactTokens` to uvicorn's loggers (once)."""
+    for name in SERVER_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactTokens) for f in logger.filters):
+            logger.addFilter(RedactTokens())
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware (cheap: no request body buffering, works for WebSockets)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        redact_tokens_in_logs()  # built once per app, before it serves anything
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        docs = path.startswith(_DOCS_PREFIXES)
+        extra = [_NO_STORE] if path.startswith("/api/") else []
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                for k, v in [*_HEADERS, *extra]:
+                    if k == b"content-security-policy" and docs:
+                        v = _DOCS_CSP
+                    if k not in present:
+                        headers.append((k, v))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

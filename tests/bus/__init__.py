@@ -1,0 +1,1 @@
+"""RS-485 device bus, Modbus display, their simulators and `layso sim`."""

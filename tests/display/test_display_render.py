@@ -1,0 +1,174 @@
+"""The board's pictures: screenshots of every state render headless (dummy driver) to PNG,
+the key texts are really there (pixel for pixel), layouts fit 1 to 80 counters in both
+orientations, and the blink and the lost-server mark behave."""
+
+from __future__ import annotations
+
+import argparse
+import unicodedata
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pygame
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from display import cli as display_cli
+from display.layout import grid_shape, make_layout
+from display.model import BoardState, CallView
+from display.render import AMBER, BLINK_S, NAVY, PANEL_HI, Hotspot, Renderer, blink_phase
+from display.shots import SHOT_TIME, render_shot, shots, write_shots
+
+NAMES = ["quiet-landscape", "call-blinking-landscape", "many-counters-landscape", "portrait",
+         "many-counters-portrait", "area-board-landscape", "disconnected-landscape",
+         "closed-landscape"]
+
+
+def text_pixels_match(image: pygame.Surface, spot: Hotspot, renderer: Renderer) -> bool:
+    expected = pygame.Surface(spot.rect.size)
+    expected.fill(spot.bg)
+    expected.blit(renderer.type.render(spot.text, spot.weight, spot.size, spot.fg), (0, 0))
+    return (pygame.image.tobytes(image.subsurface(spot.rect), "RGB")
+            == pygame.image.tobytes(expected, "RGB"))
+
+
+@pytest.fixture(scope="module")
+def rendered():
+    pygame.font.init()
+    return {shot.name: (shot, *render_shot(shot)) for shot in shots()}
+
+
+def test_layso_display_shots_writes_every_state(tmp_path, capsys) -> None:
+    parser = argparse.ArgumentParser()
+    display_cli.add_arguments(parser)
+    assert display_cli.run(parser.parse_args(["--shots", str(tmp_path / "shots")])) == 0
+    printed = capsys.readouterr().out.split()
+    assert [p.rsplit("/", 1)[-1] for p in printed] == [f"{n}.png" for n in NAMES]
+    for name in NAMES:
+        image = pygame.image.load(str(tmp_path / "shots" / f"{name}.png"))
+        assert image.get_size() in ((1920, 1080), (1080, 1920))
+        colours = {image.get_at((x, y))[:3] for x in range(0, image.get_width(), 37)
+                   for y in range(0, image.get_height(), 37)}
+        assert len(colours) > 8, f"{name} looks blank"
+
+
+def test_the_called_number_is_drawn_pixel_for_pixel_in_the_png(tmp_path, rendered) -> None:
+    paths = {p.stem: p for p in write_shots(tmp_path)}
+    for name in ("call-blinking-landscape", "portrait", "many-counters-landscape"):
+        shot, _, renderer = rendered[name]
+        image = pygame.image.load(str(paths[name]))
+        number = renderer.hotspots["latest_number"]
+        assert number.text == shot.state.latest.number
+        assert number.size >= 60  # very large type, even with 60 counters on the board
+        assert text_pixels_match(image, number, renderer), name
+        # and the region is not just background: the number's ink is there
+        region = pygame.image.tobytes(image.subsurface(number.rect), "RGB")
+        bg = bytes(number.bg) * (len(region) // 3)
+        assert sum(a != b for a, b in zip(region, bg, strict=True)) > len(region) // 20
+
+
+def test_a_new_call_blinks_then_settles(rendered) -> None:
+    shot, _, renderer = rendered["call-blinking-landscape"]
+    assert renderer.hotspots["latest_number"].bg == AMBER  # lit phase of the blink
+    assert renderer.hotspots["latest_number"].fg == NAVY
+    quiet = rendered["quiet-landscape"][2]
+    assert quiet.hotspots["latest_number"].bg == PANEL_HI
+    assert quiet.hotspots["latest_number"].fg == AMBER
+    call = CallView("1023", 5, "5A", "TKQ", datetime.now(UTC), shown_at=100.0)
+    phases = [blink_phase(call, 100.0 + t / 4) for t in range(int(BLINK_S * 4) + 4)]
+    assert (True, True) in phases and (True, False) in phases
+    assert phases[-1] == (False, False)
+    assert blink_phase(replace(call, shown_at=None), 100.0) == (False, False)
+
+
+def test_many_counters_each_get_a_cell_inside_the_grid(rendered) -> None:
+    for name in ("many-counters-landscape", "many-counters-portrait"):
+        shot, _, renderer = rendered[name]
+        assert len(shot.state.counters) == 60
+        cells = [s for k, s in renderer.hotspots.items() if k.startswith("counter:")]
+        assert len(cells) == 60
+        grid = renderer.layout.grid
+        for spot in cells:
+            assert grid.contains(spot.rect), spot
+            assert spot.size >= 14
+        for counter in shot.state.counters:
+            if counter.ticket:
+                assert renderer.hotspots[f"counter:{counter.number}"].text == counter.ticket
+
+
+def test_an_area_board_shows_only_its_counters(rendered) -> None:
+    shot, _, renderer = rendered["area-board-landscape"]
+    shown = sorted(int(k.split(":")[1]) for k in renderer.hotspots if k.startswith("counter:"))
+    assert shown == list(range(1, 11))
+
+
+def test_disconnected_and_closed_states(rendered) -> None:
+    _, image, renderer = rendered["disconnected-landscape"]
+    lost = renderer.hotspots["lost"]
+    assert lost.text == "MẤT KẾT NỐI MÁY CHỦ"
+    assert text_pixels_match(image, lost, renderer)
+    assert "lost" not in rendered["quiet-landscape"][2].hotspots
+    closed = rendered["closed-landscape"][2]
+    assert closed.hotspots["closed"].text == "NGOÀI GIỜ LÀM VIỆC"
+
+
+def test_portrait_shots_are_portrait(rendered) -> None:
+    for name in ("portrait", "many-counters-portrait"):
+        shot, image, renderer = rendered[name]
+        assert image.get_size() == (1080, 1920) and renderer.layout.orientation == "portrait"
+        assert renderer.layout.call.w > renderer.layout.call.h
+
+
+def test_decomposed_text_renders_like_composed_text() -> None:
+    pygame.font.init()
+    shot = shots()[0]
+    nfd = replace(shot.state, hall_name=unicodedata.normalize("NFD", shot.state.hall_name))
+    a, ra = render_shot(shot)
+    b, rb = render_shot(replace(shot, state=nfd))
+    spot_a, spot_b = ra.hotspots["hall_name"], rb.hotspots["hall_name"]
+    assert spot_a.rect == spot_b.rect
+    assert pygame.image.tobytes(a, "RGB") == pygame.image.tobytes(b, "RGB")
+
+
+def test_english_subtitles() -> None:
+    pygame.font.init()
+    shot = shots()[1]
+    _, renderer = render_shot(shot, english=True)
+    assert renderer.hotspots["call_label"].text == "MỜI CÔNG DÂN CÓ SỐ · NOW CALLING"
+
+
+def test_the_board_before_it_has_heard_from_the_server() -> None:
+    pygame.font.init()
+    surface = pygame.Surface((800, 450))
+    renderer = Renderer((800, 450))
+    renderer.draw(surface, BoardState(), 0.0, SHOT_TIME)
+    assert "latest_number" not in renderer.hotspots and "lost" not in renderer.hotspots
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 80), st.integers(1, 24),
+       st.sampled_from([(1920, 1080), (1280, 720), (1080, 1920), (768, 1366)]))
+def test_layouts_fit_every_hall(n_counters: int, n_services: int, size) -> None:
+    layout = make_layout(size, n_counters, n_services)
+    screen = pygame.Rect((0, 0), size)
+    parts = [layout.header, layout.call, layout.recent, layout.grid, layout.waiting,
+             layout.ticker]
+    for part in parts:
+        assert screen.contains(part) and part.w > 0 and part.h > 0
+    for i, a in enumerate(parts):
+        for b in parts[i + 1:]:
+            assert not a.colliderect(b), (a, b)
+    assert layout.grid_cols * layout.grid_rows >= n_counters
+    cells = [layout.cell(i) for i in range(n_counters)]
+    for i, cell in enumerate(cells):
+        assert layout.grid.contains(cell)
+        assert cell.collidelist(cells[i + 1:]) == -1
+
+
+def test_grid_shape_prefers_big_cells() -> None:
+    assert grid_shape(5, 1100, 420) == (3, 2)
+    cols, rows = grid_shape(60, 1300, 500)
+    assert cols * rows >= 60 and cols > rows
+    cols, rows = grid_shape(60, 1040, 800)
+    assert cols * rows >= 60

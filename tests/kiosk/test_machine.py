@@ -1,0 +1,299 @@
+"""The kiosk's state machine on its own: events in, effects out, with a clock the test moves."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from contracts.api import TicketOut
+from contracts.hall_config import DEFAULT_CONFIG, load_hall_config
+from contracts.ticket_view import sample_ticket_view
+from kiosk import machine as m
+from kiosk.hall import hall_from_config
+
+CFG = load_hall_config(DEFAULT_CONFIG)
+
+
+def snapshot(open_: bool = True, seq: int = 1, opens_at: str | None = None,
+             waiting: int = 0) -> dict[str, Any]:
+    return {
+        "type": "snapshot", "seq": seq, "now": "2026-11-23T02:41:00Z", "open": open_,
+        "opens_at": opens_at,
+        "hall": {"code": "demo", "name": CFG.hall.name, "name_en": CFG.hall.name_en,
+                 "timezone": CFG.hall.timezone},
+        "services": [
+            {"code": s.code, "name": s.name, "name_en": s.name_en, "prefix": s.prefix,
+             "waiting": waiting, "estimated_wait_s": waiting * 300, "counters": [1]}
+            for s in CFG.services
+        ],
+        "counters": [], "recent_calls": [],
+    }
+
+
+def ticket(n: int = 1, number: str = "1001") -> TicketOut:
+    view = sample_ticket_view().model_copy(update={"number": number})
+    return TicketOut(id=n, number=number, service="HT", issued_at=datetime.now(UTC),
+                     waiting_ahead=0, estimated_wait_s=0, view=view)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+
+@pytest.fixture
+def k() -> m.Kiosk:
+    kiosk = m.Kiosk(hall=hall_from_config(CFG), settings=m.Settings(), now=1000.0)
+    kiosk.handle(m.LinkUp(snapshot()), 1000.0)
+    kiosk.handle(m.PrinterState("ok"), 1000.0)
+    return kiosk
+
+
+def press(k: m.Kiosk, target: str, after: float = 1.0) -> list[m.Effect]:
+    return k.handle(m.Press(target), k.now + after)
+
+
+def issue_done(k: m.Kiosk, t: TicketOut | None = None, printed: bool = True) -> None:
+    t = t or ticket()
+    k.handle(m.Issued(t), k.now + 0.05)
+    if printed:
+        k.handle(m.Printed(t.id), k.now + 0.2)
+
+
+def test_a_touch_on_a_service_asks_for_one_printed_ticket(k):
+    effects = press(k, "service:HT")
+    assert effects == [m.Issue(m.IssueRequest("HT", None, "vi"), print_ticket=True)]
+    assert isinstance(k.visible(), m.Issuing)
+    issue_done(k)
+    shown = k.visible()
+    assert isinstance(shown, m.ShowTicket) and shown.printed
+
+
+def test_touches_while_issuing_or_printing_are_ignored(k):
+    assert len(press(k, "service:HT")) == 1
+    assert press(k, "service:HT", 0.01) == []
+    assert press(k, "service:HT", 2.0) == []  # a slow server
+    k.handle(m.Issued(ticket()), k.now + 0.1)
+    assert press(k, "service:HT", 5.0) == []  # a slow printer
+    assert press(k, "lang", 0.5) == []
+
+
+def test_a_touch_just_after_a_screen_change_is_ignored(k):
+    press(k, "service:HT")
+    issue_done(k)
+    # the second tap of a double tap lands on the ticket screen's Done
+    press(k, "done", 0.1)
+    assert isinstance(k.visible(), m.ShowTicket)
+    press(k, "done", 1.0)
+    assert k.visible() == m.Home()
+
+
+def test_ticket_screen_goes_back_to_the_start_in_vietnamese(k):
+    press(k, "lang")
+    assert k.lang == "en"
+    press(k, "service:CT")
+    issue_done(k)
+    k.handle(m.Tick(), k.now + k.settings.ticket_s - 0.5)
+    assert isinstance(k.visible(), m.ShowTicket)
+    k.handle(m.Tick(), k.now + 1.0)
+    assert k.visible() == m.Home() and k.lang == "vi"
+
+
+def test_choice_screens_time_out(k):
+    press(k, "priority")
+    assert k.visible() == m.ChoosePriority()
+    k.handle(m.Tick(), k.now + k.settings.idle_s + 1)
+    assert k.visible() == m.Home()
+
+
+def test_priority_flow_sends_the_group(k):
+    press(k, "priority")
+    press(k, "priority:pregnant")
+    assert k.visible() == m.Home(priority="pregnant")
+    effects = press(k, "service:DD")
+    assert effects[0].request == m.IssueRequest("DD", "pregnant", "vi")
+    assert press(k, "priority:nonexistent") == []
+
+
+def test_priority_cancel_and_unknown_group(k):
+    press(k, "priority")
+    press(k, "priority:nobody")  # not a group of this hall
+    assert k.visible() == m.ChoosePriority()
+    press(k, "priority:elderly")
+    press(k, "priority:cancel")
+    assert k.visible() == m.Home()
+
+
+def test_paging(k):
+    k.per_page = 3
+    assert k.pages() == 2
+    press(k, "page:next")
+    assert k.visible() == m.Home(page=1)
+    press(k, "page:next")
+    assert k.visible() == m.Home(page=1)
+    press(k, "page:prev")
+    assert k.visible() == m.Home(page=0)
+
+
+def test_closed_service_cannot_be_touched(k):
+    data = snapshot()
+    data["services"][0]["open"] = False
+    k.handle(m.HallReloaded(data), k.now)
+    assert press(k, "service:HT") == []
+    assert press(k, "service:unknown") == []
+
+
+def test_per_minute_limit(k):
+    k.settings = replace(k.settings, per_minute=2)
+    k.rate = m.RateLimiter(2)
+    for _ in range(2):
+        assert press(k, "service:HT")
+        issue_done(k)
+        press(k, "done")
+    assert press(k, "service:HT") == []
+    busy = k.visible()
+    assert isinstance(busy, m.Busy)
+    k.handle(m.Tick(), busy.until + 0.1)
+    assert k.visible() == m.Home()
+    assert press(k, "service:HT")
+
+
+def test_paper_out_with_numbers_on_screen(k):
+    k.handle(m.PrinterState("paper_out", "no paper"), k.now)
+    assert k.visible() == m.Home()
+    effects = press(k, "service:HT")
+    assert effects == [m.Issue(m.IssueRequest("HT"), print_ticket=False,
+                               reason_unprinted="paper_out")]
+    k.handle(m.Issued(ticket()), k.now + 0.1)
+    shown = k.visible()
+    assert isinstance(shown, m.ShowTicket) and not shown.printed
+    assert shown.until - k.now == pytest.approx(k.settings.ticket_on_screen_s)
+
+
+def test_paper_out_without_numbers_on_screen_blocks_and_recovers(k):
+    k.settings = replace(k.settings, show_on_screen_when_no_paper=False)
+    k.handle(m.PrinterState("paper_out"), k.now)
+    assert k.visible() == m.PrinterScreen("paper_out")
+    assert press(k, "service:HT") == []
+    k.handle(m.PrinterState("ok"), k.now + 5)
+    assert k.visible() == m.Home()
+
+
+def test_print_failure_after_issue(k):
+    press(k, "service:HT")
+    t = ticket(7, "1007")
+    k.handle(m.Issued(t), k.now + 0.1)
+    k.handle(m.PrintFailed(7, "paper_out", "ran out"), k.now + 0.5)
+    shown = k.visible()
+    assert isinstance(shown, m.ShowTicket) and not shown.printed and shown.problem == "paper_out"
+    assert k.printer == "paper_out"
+
+
+def test_print_failure_with_numbers_kept_off_screen_still_tells_the_number(k):
+    k.settings = replace(k.settings, show_on_screen_when_no_paper=False)
+    press(k, "service:HT")
+    k.handle(m.Issued(ticket(7, "1007")), k.now + 0.1)
+    k.handle(m.PrintFailed(7, "cover_open"), k.now + 0.5)
+    shown = k.visible()
+    assert shown == m.PrinterScreen("cover_open", number="1007", until=shown.until)
+    k.handle(m.Tick(), shown.until + 0.1)
+    k.handle(m.PrinterState("ok"), k.now)
+    assert k.visible() == m.Home()
+
+
+def test_offline_after_a_grace_and_back(k):
+    k.handle(m.LinkDown("refused"), k.now + 1)
+    assert k.visible() == m.Home()
+    assert k.visible(k.now + k.settings.offline_grace_s + 0.1) == m.OfflineScreen("refused")
+    k.handle(m.Tick(), k.now + 10)
+    assert press(k, "service:HT") == []
+    k.handle(m.LinkUp(snapshot()), k.now + 1)
+    assert k.visible() == m.Home()
+
+
+def test_unreachable_at_issue_goes_offline_and_reconnects(k):
+    press(k, "service:HT")
+    effects = k.handle(m.Unreachable("timed out"), k.now + 10)
+    assert effects == [m.Reconnect()]
+    assert k.visible() == m.OfflineScreen("timed out")
+    k.handle(m.HallReloaded(snapshot()), k.now + 2)
+    assert k.visible() == m.Home()
+
+
+def test_hall_closed_refusal_shows_the_server_words_and_reloads(k):
+    press(k, "service:HT")
+    opens = datetime(2026, 11, 24, 0, 30, tzinfo=UTC)
+    k.handle(m.Refused(409, "hall_closed", "Ngoài giờ tiếp nhận.", opens), k.now + 0.1)
+    assert k.visible() == m.ClosedScreen("Ngoài giờ tiếp nhận.", opens)
+    effects = k.handle(m.Tick(), k.now + k.settings.closed_reload_s + 0.1)
+    assert effects == [m.ReloadHall()]
+    assert k.handle(m.Tick(), k.now + 1) == []
+    # the opening time has come: reload at once
+    effects = k.handle(m.Tick(wall=opens + timedelta(seconds=1)), k.now + 6)
+    assert effects == [m.ReloadHall()]
+    k.handle(m.HallReloaded(snapshot(open_=True)), k.now + 0.1)
+    assert k.visible() == m.Home()
+
+
+def test_day_events_open_and_close_the_hall(k):
+    k.handle(m.HallEvent({"seq": 2, "type": "day_closed", "at": "x"}), k.now)
+    assert isinstance(k.visible(), m.ClosedScreen)
+    effects = k.handle(m.HallEvent({"seq": 3, "type": "day_opened", "at": "x"}), k.now)
+    assert k.visible() == m.Home()
+    assert effects == [m.RefreshServices()]
+
+
+def test_counts_refresh_on_queue_events(k):
+    assert k.handle(m.HallEvent({"seq": 2, "type": "called"}), k.now) == [m.RefreshServices()]
+    assert k.handle(m.HallEvent({"seq": 3, "type": "notice"}), k.now) == []
+    k.handle(m.ServicesLoaded(snapshot(waiting=4)["services"]), k.now)
+    assert k.hall.service("HT").waiting == 4
+
+
+@pytest.mark.parametrize("error", ["service_full", "after_cutoff", "rate_limited",
+                                   "dossier_not_found", "unknown_service"])
+def test_other_refusals_show_the_server_words(k, error):
+    press(k, "service:HT")
+    words = "Lĩnh vực Hộ tịch đã hết số hôm nay. (Civil status is full today.)"
+    k.handle(m.Refused(409, error, words), k.now + 0.1)
+    shown = k.visible()
+    assert isinstance(shown, m.Refusal) and shown.detail == words and shown.error == error
+    k.handle(m.Tick(), shown.until + 0.01)
+    assert k.visible() == m.Home()
+
+
+def test_refusal_without_words_gets_the_kiosk_own(k):
+    press(k, "service:HT")
+    k.handle(m.Refused(502, "http_502", ""), k.now + 0.1)
+    assert k.visible().key == "refused.server_error"
+
+
+def test_a_scan_takes_a_result_ticket(k):
+    effects = k.handle(m.Scanned("000.00.31.H12-250701-0001"), k.now + 1)
+    assert effects == [m.Issue(m.IssueRequest(None, None, "vi", "000.00.31.H12-250701-0001"),
+                               print_ticket=True)]
+    issue_done(k)
+    # the scanner repeating itself is one scan, a new citizen later is another
+    assert k.handle(m.Scanned("000.00.31.H12-250701-0001"), k.now + 1) == []
+    k.handle(m.Tick(), k.now + 30)
+    assert k.handle(m.Scanned("000.00.31.H12-250701-0001"), k.now + 1)
+
+
+def test_an_unreadable_scan_says_so(k):
+    assert k.handle(m.Scanned("   "), k.now + 1) == []
+    assert k.handle(m.Scanned("this is not a code at all " * 5), k.now + 1) == []
+    assert k.visible().key == "scan.invalid"
+
+
+def test_scans_are_ignored_while_a_ticket_is_on_its_way(k):
+    press(k, "service:HT")
+    assert k.handle(m.Scanned("000.00.31.H12-250701-0001"), k.now + 0.1) == []
+
+
+def test_issue_that_never_answers_gives_up(k):
+    press(k, "service:HT")
+    k.handle(m.Tick(), k.now + k.settings.issue_timeout_s + 1)
+    assert k.visible().key == "refused.server_error"

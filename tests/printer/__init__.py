@@ -1,0 +1,1 @@
+"""Ticket printer driver and printer simulator tests."""

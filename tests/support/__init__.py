@@ -1,0 +1,1 @@
+"""Test support: a real server on a loopback port, accounts and tokens."""

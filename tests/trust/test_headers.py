@@ -1,0 +1,125 @@
+"""Security headers and CORS on what the server serves (the pages, the API, the docs), and
+no token in what it writes to its log.
+
+The pages and the API share one origin, so the server allows no cross-origin reads at all:
+no `Access-Control-Allow-Origin` on any answer, for any Origin, preflight included.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+import pytest
+import websockets.sync.client as wsc
+from websockets.exceptions import InvalidStatus
+
+from tests.support.live import PASSWORD, LiveServer
+
+EVIL = "https://evil.example"
+ALWAYS = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+}
+PAGES = ["/panel", "/rate/1", "/manage", "/static/panel.js", "/q/1", "/q/999999"]
+API = ["/healthz", "/api/v1/hall", "/api/v1/services", "/api/v1/auth/me", "/api/v1/nowhere"]
+DOCS = ["/docs", "/redoc", "/openapi.json"]
+
+
+def _csp(headers: httpx.Headers) -> dict[str, list[str]]:
+    out = {}
+    for part in headers["content-security-policy"].split(";"):
+        name, *values = part.split()
+        out[name] = values
+    return out
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    live = LiveServer.start(db_url=f"sqlite:///{tmp_path_factory.mktemp('h') / 'h.sqlite3'}")
+    live.board = live.device_token("board-1", "display")
+    kiosk = live.client(live.device_token("kiosk-1"))
+    kiosk.post("/api/v1/tickets", json={"service": "HT"}).raise_for_status()
+    yield live
+    live.stop()
+
+
+@pytest.mark.parametrize("path", PAGES + API + DOCS)
+def test_every_answer_has_the_security_headers(server, path):
+    for token in (None, server.board):
+        h = {"Origin": EVIL, **({"Authorization": f"Bearer {token}"} if token else {})}
+        r = httpx.get(server.url + path, headers=h)
+        for name, value in ALWAYS.items():
+            assert r.headers.get(name) == value, (path, name, r.status_code)
+        assert "camera=()" in r.headers["permissions-policy"]
+        assert "access-control-allow-origin" not in r.headers, path
+        assert "access-control-allow-credentials" not in r.headers, path
+        csp = _csp(r.headers)
+        assert csp["frame-ancestors"] == ["'none'"]
+        if path in DOCS:
+            # Swagger UI / ReDoc come from their CDN: that CDN and nothing else
+            assert "https://cdn.jsdelivr.net" in csp["script-src"]
+            assert "*" not in " ".join(csp["script-src"])
+        else:
+            assert csp["default-src"] == ["'self'"] and csp["script-src"] == ["'self'"], path
+        if path.startswith("/api/"):
+            assert r.headers["cache-control"] == "no-store", path
+
+
+def test_pages_are_html_with_a_strict_policy(server):
+    for path in ("/panel", "/rate/1", "/manage"):
+        r = httpx.get(server.url + path)
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+        csp = _csp(r.headers)
+        assert "'unsafe-inline'" not in csp["script-src"] and "'unsafe-eval'" not in \
+            " ".join(v for vs in csp.values() for v in vs)
+        assert set(csp["connect-src"]) <= {"'self'", "ws:", "wss:"}
+
+
+def test_no_cors_preflight_is_granted(server):
+    for path in ("/api/v1/tickets", "/api/v1/auth/login", "/api/v1/counters/1/next"):
+        r = httpx.options(server.url + path, headers={
+            "Origin": EVIL, "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type"})
+        assert r.status_code in (404, 405), (path, r.status_code)
+        assert not any(k.startswith("access-control-") for k in r.headers), dict(r.headers)
+
+
+def test_login_answers_are_never_cached(server):
+    server.add_user("lan", "officer")
+    r = httpx.post(f"{server.url}/api/v1/auth/login",
+                   json={"username": "lan", "password": PASSWORD, "counter": 1})
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
+
+
+class _Keep(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def test_the_log_never_holds_a_token(server):
+    """uvicorn logs every WebSocket with its query string, where the token travels."""
+    logger = logging.getLogger("uvicorn.error")
+    keep, level = _Keep(), logger.level
+    logger.addHandler(keep)
+    logger.setLevel(logging.INFO)
+    try:
+        with wsc.connect(f"{server.ws_url}?token={server.board}", open_timeout=5) as ws:
+            ws.recv(timeout=5)
+        # a wrong token is logged as refused, and redacted too
+        with pytest.raises(InvalidStatus), wsc.connect(
+                f"{server.ws_url}?token=doan-bua-123", open_timeout=5):
+            pass
+    finally:
+        logger.removeHandler(keep)
+        logger.setLevel(level)
+    ws_lines = [line for line in keep.lines if "WebSocket /ws/hall" in line]
+    assert len(ws_lines) >= 2, keep.lines
+    assert all("token=[redacted]" in line for line in ws_lines), ws_lines
+    text = "\n".join(keep.lines)
+    assert server.board not in text and "doan-bua-123" not in text
