@@ -9,6 +9,14 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+# Property tests draw the same examples on every run, so a red CI run is reproducible and a
+# green one on this machine is green in CI. Set LAYSO_HYPOTHESIS=explore to draw fresh
+# examples (and remember failures in .hypothesis/) while hunting for new breakages.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", print_blob=True)
+settings.load_profile(os.environ.get("LAYSO_HYPOTHESIS", "ci"))
 
 from tests.support.live import LiveServer, free_port, postgres_url  # noqa: E402,F401
 

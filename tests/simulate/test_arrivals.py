@@ -124,7 +124,10 @@ def test_a_service_keeps_its_citizens_when_another_changes():
 
 
 @settings(max_examples=30, deadline=None)
-@given(total=st.floats(0, 50_000), hours=sessions, cutoff=st.integers(0, 60))
+# A day's demand is nought or at least a hundredth of a citizen: below that the shares
+# underflow to zero (5e-324 × a share is 0.0), which says nothing about the planner.
+@given(total=st.one_of(st.just(0.0), st.floats(0.01, 50_000)), hours=sessions,
+       cutoff=st.integers(0, 60))
 def test_profile_per_day_expects_the_total(total, hours, cutoff):
     cfg = hall_with_hours(PROVINCIAL, hours, cutoff)
     profile = profile_per_day(cfg, MONDAY, total)
