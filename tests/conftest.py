@@ -18,7 +18,12 @@ settings.register_profile("ci", derandomize=True, database=None, print_blob=True
 settings.register_profile("explore", print_blob=True)
 settings.load_profile(os.environ.get("LAYSO_HYPOTHESIS", "ci"))
 
-from tests.support.live import LiveServer, free_port, postgres_url  # noqa: E402,F401
+from tests.support.live import (  # noqa: E402,F401
+    LiveServer,
+    drop_postgres,
+    free_port,
+    postgres_url,
+)
 
 pytest_plugins = ["tests.support.browser"]  # the `browser` fixture (headless Chromium)
 
@@ -41,4 +46,7 @@ def pg_url():
     if url is None:
         pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432 (database 'test', trust "
                     "auth); start it to run this test")
-    yield url
+    try:
+        yield url
+    finally:
+        drop_postgres(url)

@@ -2,6 +2,8 @@
 
 Each client has its own queue and sender, so a slow or dead one never delays the others;
 one that falls too far behind is closed (code 4000) and reconnects to a fresh snapshot.
+The token is checked again every TOKEN_RECHECK_S: a revoked device or a signed-out officer
+is closed with 4401 instead of listening to the hall until it happens to reconnect.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
@@ -19,6 +22,7 @@ from server.queue import views
 router = APIRouter()
 log = logging.getLogger("layso.ws")
 SEND_TIMEOUT_S = 10.0
+TOKEN_RECHECK_S = 30.0
 
 
 @router.websocket("/ws/hall")
@@ -42,10 +46,16 @@ async def ws_hall(ws: WebSocket, token: str = "") -> None:
         snap = await read(hall, lambda tx: views.snapshot(tx, devices))
         await ws.send_text(snap.model_dump_json())
         receiver = asyncio.create_task(_drain_incoming(ws))
+        guard = asyncio.create_task(_until_token_invalid(hall, token))
         try:
-            await _forward(ws, sub, snap.seq, receiver)
+            await _forward(ws, sub, snap.seq, {receiver, guard})
+            if guard.done() and not receiver.done():
+                log.info("closing the WebSocket of %s: its token was revoked or expired",
+                         p.name)
+                await ws.close(code=4401, reason="unauthorized: token revoked or expired")
         finally:
             receiver.cancel()
+            guard.cancel()
     except (WebSocketDisconnect, RuntimeError, ConnectionError):
         pass
     finally:
@@ -53,10 +63,26 @@ async def ws_hall(ws: WebSocket, token: str = "") -> None:
         hall.bus.unsubscribe(sub)
 
 
-async def _forward(ws: WebSocket, sub, after_seq: int, receiver: asyncio.Task) -> None:
-    while not receiver.done():
+async def _until_token_invalid(hall, token: str) -> None:
+    """Returns once the token no longer resolves (revoked, expired, device disabled). The
+    first check is spread over the period so reconnecting boards do not check in step."""
+    await asyncio.sleep(random.uniform(0.5, 1.0) * TOKEN_RECHECK_S)
+    while True:
+        try:
+            if await principal_for(hall, token) is None:
+                return
+        except Exception:  # a busy or restarting database is no reason to drop a board
+            log.warning("could not re-check a WebSocket token; keeping the client",
+                        exc_info=True)
+        await asyncio.sleep(TOKEN_RECHECK_S)
+
+
+async def _forward(ws: WebSocket, sub, after_seq: int, stoppers: set[asyncio.Task]) -> None:
+    """Sends the subscription's events until one of `stoppers` ends (the client left, or
+    its token stopped being valid)."""
+    while not any(t.done() for t in stoppers):
         getter = asyncio.ensure_future(sub.queue.get())
-        done, _ = await asyncio.wait({getter, receiver}, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait({getter, *stoppers}, return_when=asyncio.FIRST_COMPLETED)
         if getter not in done:
             getter.cancel()
             return

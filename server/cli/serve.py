@@ -22,6 +22,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "'now'): for `layso simulate` and demos; an admin moves it with "
                         "POST /api/v1/clock")
     parser.add_argument("--log-level", default="info")
+    parser.add_argument("--access-log", action="store_true",
+                        help="log a line per HTTP request (off by default: it costs ticket "
+                        "throughput)")
+
+
+def uvicorn_options(args: argparse.Namespace) -> dict:
+    """What every `layso serve` passes to uvicorn, one process or several.
+
+    No permessage-deflate: hall events are a few hundred bytes on a LAN, and each compressed
+    WebSocket keeps its own zlib state, much of a board's memory cost to the server and
+    CPU on every send (docs/benchmarks.md has the figures). No access log: a
+    line per ticket is CPU the hall needs for tickets; warnings and errors are still logged.
+    """
+    return {"host": args.host, "port": args.port, "log_level": args.log_level,
+            "ws_per_message_deflate": False, "access_log": args.access_log}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,8 +58,8 @@ def run(args: argparse.Namespace) -> int:
         db = Database(args.db)
         Hall(cfg, db).setup()
         db.dispose()
-        uvicorn.run("server.app:app_from_env", factory=True, host=args.host, port=args.port,
-                    workers=args.workers, log_level=args.log_level)
+        uvicorn.run("server.app:app_from_env", factory=True, workers=args.workers,
+                    **uvicorn_options(args))
         return 0
     from server.app import create_app
 
@@ -65,5 +80,5 @@ def run(args: argparse.Namespace) -> int:
             start = start.replace(tzinfo=cfg.zone)
         clock = FakeClock(start)
     app = create_app(cfg, args.db, clock, scheduler=not args.no_scheduler)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    uvicorn.run(app, **uvicorn_options(args))
     return 0

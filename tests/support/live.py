@@ -39,6 +39,18 @@ def postgres_url() -> str | None:
         return None
 
 
+def drop_postgres(url: str) -> None:
+    """Drops a database made by `postgres_url` (a test run leaves no databases behind);
+    FORCE ends the connections a killed server process may have left."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    assert name.startswith("layso_t_"), f"refusing to drop {name!r}: not a test database"
+    with psycopg.connect("host=127.0.0.1 port=5432 dbname=test user=postgres",
+                         autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @dataclass
 class LiveServer:
     url: str

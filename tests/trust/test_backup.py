@@ -14,7 +14,7 @@ from alembic import command
 from alembic.script import ScriptDirectory
 
 from server.db.migrate import alembic_config
-from tests.support.live import LiveServer, postgres_url
+from tests.support.live import LiveServer, drop_postgres, postgres_url
 from tests.trust.cli import layso, layso_process
 
 
@@ -181,7 +181,7 @@ def test_restore_says_what_is_wrong_with_the_file(tmp_path):
 
 
 @pytest.mark.postgres
-def test_postgres_backup_and_restore(pg_url, tmp_path):
+def test_postgres_backup_and_restore(pg_url, tmp_path, request):
     live = LiveServer.start(db_url=pg_url)
     try:
         kiosk = live.client(live.device_token("k"))
@@ -194,6 +194,7 @@ def test_postgres_backup_and_restore(pg_url, tmp_path):
         live.stop()
     target = postgres_url()
     assert target is not None
+    request.addfinalizer(lambda: drop_postgres(target))
     r = layso("restore", str(tmp_path / "hall.dump"), "--db", target)
     assert r.returncode == 0, r.stderr
     r = layso("restore", str(tmp_path / "hall.dump"), "--db", target)
