@@ -15,6 +15,7 @@ from contracts.api import (
     TransferIn,
     VisitOut,
 )
+from server.api.audience import counters_for
 from server.api.deps import at_counter, get_hall, principal, read, write
 from server.api.errors import responses
 from server.auth import Principal
@@ -38,8 +39,8 @@ async def _act(hall: Hall, p: Principal, number: int, fn: Callable[[Tx], object]
 
 @router.get("", response_model=list[CounterOut])
 async def list_counters(hall: Hall = Depends(get_hall),
-                        _: Principal = Depends(principal)) -> list[CounterOut]:
-    return await read(hall, counters_view)
+                        p: Principal = Depends(principal)) -> list[CounterOut]:
+    return counters_for(p, await read(hall, counters_view))
 
 
 @router.get("/{number}/current", response_model=VisitOut,

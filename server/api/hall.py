@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from contracts.api import DeviceHealth, ServiceOut
 from contracts.events import Snapshot
+from server.api.audience import snapshot_for
 from server.api.deps import MAX_ID, get_hall, principal, read, require
 from server.auth import Principal
 from server.hall import Hall
@@ -41,9 +42,9 @@ def device_health(request: Request) -> list[DeviceHealth]:
 
 @router.get("/api/v1/hall", response_model=Snapshot)
 async def hall_snapshot(request: Request, hall: Hall = Depends(get_hall),
-                        _: Principal = Depends(principal)) -> Snapshot:
+                        p: Principal = Depends(principal)) -> Snapshot:
     devices = device_health(request)
-    return await read(hall, lambda tx: views.snapshot(tx, devices))
+    return snapshot_for(p, await read(hall, lambda tx: views.snapshot(tx, devices)))
 
 
 @router.get("/api/v1/devices", response_model=list[DeviceHealth])

@@ -15,8 +15,10 @@ import random
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from server.api.audience import event_text_for, snapshot_for
 from server.api.deps import principal_for, read
 from server.api.hall import device_health
+from server.auth import Principal
 from server.queue import views
 
 router = APIRouter()
@@ -44,11 +46,11 @@ async def ws_hall(ws: WebSocket, token: str = "") -> None:
     try:
         devices = device_health(ws)
         snap = await read(hall, lambda tx: views.snapshot(tx, devices))
-        await ws.send_text(snap.model_dump_json())
+        await ws.send_text(snapshot_for(p, snap).model_dump_json())
         receiver = asyncio.create_task(_drain_incoming(ws))
         guard = asyncio.create_task(_until_token_invalid(hall, token))
         try:
-            await _forward(ws, sub, snap.seq, {receiver, guard})
+            await _forward(ws, sub, p, snap.seq, {receiver, guard})
             if guard.done() and not receiver.done():
                 log.info("closing the WebSocket of %s: its token was revoked or expired",
                          p.name)
@@ -77,7 +79,8 @@ async def _until_token_invalid(hall, token: str) -> None:
         await asyncio.sleep(TOKEN_RECHECK_S)
 
 
-async def _forward(ws: WebSocket, sub, after_seq: int, stoppers: set[asyncio.Task]) -> None:
+async def _forward(ws: WebSocket, sub, p: Principal, after_seq: int,
+                   stoppers: set[asyncio.Task]) -> None:
     """Sends the subscription's events until one of `stoppers` ends (the client left, or
     its token stopped being valid)."""
     while not any(t.done() for t in stoppers):
@@ -93,7 +96,7 @@ async def _forward(ws: WebSocket, sub, after_seq: int, stoppers: set[asyncio.Tas
             await ws.close(code=4000, reason="too slow: reload the snapshot")
             return
         try:
-            await asyncio.wait_for(ws.send_text(text), SEND_TIMEOUT_S)
+            await asyncio.wait_for(ws.send_text(event_text_for(p, ev, text)), SEND_TIMEOUT_S)
         except TimeoutError:
             log.warning("closing a WebSocket client that stopped reading")
             with contextlib.suppress(Exception):

@@ -109,7 +109,19 @@ def test_public_screens_carry_no_personal_data(tmp_path):
         officer.post("/api/v1/counters/4/next").raise_for_status()
         officer.post("/api/v1/counters/4/finish", json={"dossier_code": DOSSIER_SCANNED,
                                                         "outcome": "returned"})
-        officer.post("/api/v1/counters/4/pause", json={"reason": "họp"}).raise_for_status()
+        # staff free text may name a citizen: staff read it, devices never do
+        officer.post("/api/v1/counters/4/next").raise_for_status()
+        officer.post("/api/v1/counters/4/transfer", json={
+            "service": "HT", "reason": f"anh {CITIZEN_WORDS[0]} cần hộ tịch"}).raise_for_status()
+        officer.post("/api/v1/counters/4/pause",
+                     json={"reason": f"gọi lại {CITIZEN_WORDS[1]}"}).raise_for_status()
+        while_paused = {
+            "snapshot_paused": httpx.get(f"{live.url}/api/v1/hall", headers=headers(board)).json(),
+            "counters_paused": httpx.get(f"{live.url}/api/v1/counters",
+                                         headers=headers(board)).json(),
+        }
+        staff_view = officer.get("/api/v1/counters").json()
+        assert any(c["pause_reason"] == f"gọi lại {CITIZEN_WORDS[1]}" for c in staff_view)
         officer.post("/api/v1/counters/4/resume").raise_for_status()
         last_seq = httpx.get(f"{live.url}/api/v1/hall", headers=headers(board)).json()["seq"]
         for _ in range(50):
@@ -129,13 +141,15 @@ def test_public_screens_carry_no_personal_data(tmp_path):
         "tickets": [board_c.get(f"/api/v1/tickets/{t['id']}").json() for t in tickets],
         "current": [board_c.get(f"/api/v1/counters/{n}/current").text for n in range(1, 6)],
         "feed": feed,
+        **while_paused,
     }
     pages = [httpx.get(f"{live.url}/q/{t['id']}").text for t in tickets]
     live.stop()
 
     assert feed and feed[0]["type"] == "snapshot" and feed[-1]["seq"] == last_seq
     kinds = {e["type"] for e in feed}
-    assert {"ticket_issued", "called", "finished", "rated", "counter_paused"} <= kinds
+    assert {"ticket_issued", "called", "finished", "rated", "counter_paused",
+            "transferred"} <= kinds
     names = _thing_names(live, {"board-1", "kiosk-1", "rate-1"})
     leaks = []
     for where, data in public.items():
