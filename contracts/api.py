@@ -136,6 +136,16 @@ class LoginOut(BaseModel):
     expires_at: datetime
 
 
+class ReleaseOut(BaseModel):
+    """A counter freed by a manager: who held it (None if nobody) and how many of their
+    sessions bound to it were ended."""
+
+    counter: int
+    label: str
+    officer: str | None
+    sessions: int
+
+
 class VisitOut(BaseModel):
     visit_id: int
     counter: int

@@ -182,9 +182,10 @@ def finish_login(s: Session, candidate: LoginCandidate | None, ok: bool, counter
         holder = _holder(s, counter, now, user.id)
         if holder is not None:
             label = counter_label or str(counter)
-            raise CounterHeld(f"Quầy {label} đang do {holder} giữ; hãy đăng xuất ở đó trước. "
-                              f"(Counter {label} is held by {holder}; log out there first.)",
-                              holder=holder)
+            raise CounterHeld(f"Quầy {label} đang do {holder} giữ; hãy đăng xuất ở đó trước "
+                              "hoặc nhờ quản lý giải phóng quầy. (Counter "
+                              f"{label} is held by {holder}; log out there first, or ask a "
+                              "manager to release it.)", holder=holder)
         row = s.get(Counter, counter)
         if row is not None:
             row.officer_id = user.id
@@ -237,4 +238,24 @@ def revoke_user_tokens(s: Session, username: str) -> int:
                                               AuthToken.revoked.is_(False))):
         tok.revoked = True
         n += 1
+    for row in s.exec(select(Counter).where(Counter.officer_id == user.id)):
+        row.officer_id = None  # as a logout does: the counter no longer shows them
     return n
+
+
+def release_counter(s: Session, counter: int) -> tuple[str | None, int]:
+    """End every live officer session bound to `counter` and clear who holds it: the
+    manager's way to free a counter whose officer left without signing out. Returns the
+    holder's username (None if nobody held it) and the number of sessions ended."""
+    row = s.get(Counter, counter)
+    holder = s.get(User, row.officer_id) if row is not None and row.officer_id else None
+    n = 0
+    for tok, user in s.exec(select(AuthToken, User).where(
+            AuthToken.counter == counter, AuthToken.revoked.is_(False),
+            AuthToken.user_id == User.id, User.role == Role.officer.value)).all():
+        tok.revoked = True
+        holder = holder or user
+        n += 1
+    if row is not None:
+        row.officer_id = None
+    return (holder.username if holder is not None else None), n

@@ -12,11 +12,13 @@ from contracts.api import (
     FinishIn,
     FinishOut,
     PauseIn,
+    ReleaseOut,
     TransferIn,
     VisitOut,
 )
+from server import auth
 from server.api.audience import counters_for
-from server.api.deps import at_counter, get_hall, principal, read, write
+from server.api.deps import at_counter, get_hall, principal, read, require, write
 from server.api.errors import responses
 from server.auth import Principal
 from server.hall import Hall
@@ -122,3 +124,17 @@ async def resume(number: int, hall: Hall = Depends(get_hall),
                  p: Principal = Depends(principal)) -> CounterOut:
     await _act(hall, p, number, lambda tx: ct.resume(tx, number))
     return await read(hall, _counter_out(hall, number))
+
+
+@router.post("/{number}/release", response_model=ReleaseOut, responses=responses(403, 404))
+async def release(number: int, hall: Hall = Depends(get_hall),
+                  _: Principal = Depends(require("manager", "admin"))) -> ReleaseOut:
+    """Sign out whoever holds the counter: for an officer who closed the tab or went home
+    without signing out (the session would hold the counter for its 12 hours). The panel of
+    that session gets 401 on its next action and its WebSocket closes (4401)."""
+    def run(tx: Tx) -> ReleaseOut:
+        cfg = counter_cfg(tx, number)
+        officer, sessions = auth.release_counter(tx.s, number)
+        return ReleaseOut(counter=number, label=cfg.label, officer=officer, sessions=sessions)
+
+    return await write(hall, run)

@@ -132,6 +132,21 @@ def test_manager_watches_the_hall_and_reads_the_report(hall, browser, tmp_path) 
     page.screenshot(path=str(shot), full_page=True)
     keep(shot)
 
+    # Counter 4's officer left without signing out: the manager releases the counter.
+    prompts: list[str] = []
+
+    def accept(dialog) -> None:
+        prompts.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", accept)
+    page.click(".counter[data-counter='4'] .c-release")
+    page.wait_for_selector("#toast:has-text('Quầy 4 đã được giải phóng')")
+    assert "dung" in prompts[0] and "quầy 4" in prompts[0]
+    page.wait_for_selector(".counter[data-counter='4'] .c-release", state="detached")
+    assert "Chưa có cán bộ" in page.inner_text(".counter[data-counter='4'] footer")
+    assert live.client(live.login("dung", counter=4)).get("/api/v1/auth/me").status_code == 401
+
     # The day's report.
     page.click("#tab-reports")
     page.wait_for_selector("#kpis-report .kpi")

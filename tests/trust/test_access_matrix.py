@@ -109,6 +109,10 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/counters/{number}/stats"): R(COUNTER_READERS, {200}, "today's figures"),
     ("GET", "/api/v1/counters/{number}/rating-open"): R(
         COUNTER_READERS, {200, 204}, "a reloaded rating tablet finds its visit"),
+    # freeing a counter an officer left signed in: managers; counter 3 is nobody's here, so
+    # the matrix's own officers keep their sessions
+    ("POST", "/api/v1/counters/{number}/release"): R(
+        BOSSES, {200}, "a manager signs out an officer who left", ids={"number": "free"}),
     # ratings: the counter's rating device, or its officer
     ("POST", "/api/v1/visits/{visit_id}/rating"): R(
         {"rating", "officer_here"}, {201, 409}, "DESIGN: rating token of that counter, or its "
@@ -154,7 +158,7 @@ def hall(tmp_path_factory):
     officer.post(f"/api/v1/counters/{HERE}/next").raise_for_status()
     visit = officer.post(f"/api/v1/counters/{HERE}/finish", json={}).json()["visit_id"]
     live.ids = {"ticket_id": issued[0]["id"], "spare": issued[-1]["id"], "visit_id": visit,
-                "number": HERE, "counter": HERE, "path": "panel.css"}
+                "number": HERE, "counter": HERE, "path": "panel.css", "free": 3}
     live.checks = 0
     live.http = httpx.Client(base_url=live.url, timeout=10)  # one kept-alive connection
     yield live

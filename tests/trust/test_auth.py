@@ -123,6 +123,31 @@ def test_logout_revokes_the_token_and_frees_the_counter(clocked):
     assert _login(live, "minh", PASSWORD, counter=1).status_code == 200
 
 
+def test_a_manager_frees_a_counter_its_officer_left_signed_in(clocked):
+    """The officer closed the tab and went home: the session would hold counter 1 for its
+    12 hours. The manager releases it; the next officer signs in there."""
+    live = clocked
+    lan = live.login("lan", counter=1)
+    lan_elsewhere = _login(live, "lan", PASSWORD).json()["token"]  # a session at no counter
+    boss = live.client(live.login("quanly", role="manager"))
+    live.add_user("minh", "officer")
+    assert _login(live, "minh", PASSWORD, counter=1).status_code == 409
+
+    assert boss.post("/api/v1/counters/1/release").json() == {
+        "counter": 1, "label": "1", "officer": "lan", "sessions": 1}
+    assert _me(live, lan) == 401
+    assert _me(live, lan_elsewhere) == 200  # only the session bound to that counter
+    assert next(c for c in boss.get("/api/v1/counters").json() if c["number"] == 1)[
+        "officer"] is None
+    minh = _login(live, "minh", PASSWORD, counter=1)
+    assert minh.status_code == 200 and minh.json()["counter"] == 1
+    # releasing a counter nobody holds is harmless; an unknown counter is 404, an officer 403
+    assert boss.post("/api/v1/counters/3/release").json()["sessions"] == 0
+    assert boss.post("/api/v1/counters/99/release").status_code == 404
+    assert httpx.post(f"{live.url}/api/v1/counters/1/release",
+                      headers=headers(minh.json()["token"])).status_code == 403
+
+
 def test_cli_revokes_devices_and_users_on_a_running_server(clocked):
     live = clocked
     db = live.db_url
@@ -141,6 +166,8 @@ def test_cli_revokes_devices_and_users_on_a_running_server(clocked):
     assert r.returncode == 0 and "2 session(s)" in r.stdout, r.stdout + r.stderr
     assert _me(live, lan_a) == 401 and _me(live, lan_b) == 401
     assert _me(live, boss) == 200  # only lan's sessions
+    counters = httpx.get(f"{live.url}/api/v1/counters", headers=headers(boss)).json()
+    assert all(c["officer"] != "lan" for c in counters)  # the counter no longer shows lan
     assert _login(live, "lan", PASSWORD).status_code == 200  # revoked, not banned
 
     r = layso("user", "disable", "quanly", "--db", db)

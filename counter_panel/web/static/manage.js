@@ -24,6 +24,9 @@ const STR = {
     open: "Đang mở cửa", closed: "Ngoài giờ",
     st_idle: "Sẵn sàng", st_called: "Đang gọi", st_serving: "Đang phục vụ", st_paused: "Tạm dừng",
     no_reason: "không ghi lý do", officer: "Cán bộ", nobody: "Chưa có cán bộ",
+    release: "Giải phóng", release_title: "Giải phóng quầy: đăng xuất cán bộ đang giữ quầy",
+    release_confirm: "Đăng xuất {officer} khỏi quầy {counter}? Dùng khi cán bộ đã rời quầy mà chưa đăng xuất.",
+    released: "Quầy {counter} đã được giải phóng ({sessions} phiên đăng nhập kết thúc).",
     since: "{t}", counters_summary: "{serving} phục vụ · {called} đang gọi · {paused} tạm dừng · {idle} sẵn sàng",
     k_waiting: "Đang chờ", k_longest: "Chờ lâu nhất", k_issued: "Đã cấp hôm nay",
     k_served: "Đã phục vụ", k_no_show: "Vắng mặt", k_wait_mean: "Chờ trung bình",
@@ -71,6 +74,9 @@ const STR = {
     open: "Open", closed: "Closed",
     st_idle: "Ready", st_called: "Calling", st_serving: "Serving", st_paused: "Paused",
     no_reason: "no reason given", officer: "Officer", nobody: "No officer",
+    release: "Release", release_title: "Release the counter: sign its officer out",
+    release_confirm: "Sign {officer} out of counter {counter}? For an officer who left without signing out.",
+    released: "Counter {counter} released ({sessions} session(s) ended).",
     since: "{t}", counters_summary: "{serving} serving · {called} calling · {paused} paused · {idle} ready",
     k_waiting: "Waiting", k_longest: "Longest wait", k_issued: "Issued today",
     k_served: "Served", k_no_show: "No-show", k_wait_mean: "Mean wait",
@@ -302,6 +308,19 @@ function onDevice(ev) {
   renderLive();
 }
 
+/** Signs out whoever holds a counter (an officer who closed the tab still holds it for the
+ * rest of the session's 12 hours): POST /api/v1/counters/{n}/release, then a fresh live view. */
+async function releaseCounter(c) {
+  if (!window.confirm(tr("release_confirm", { officer: c.officer, counter: c.label }))) return;
+  try {
+    const { data } = await api.post(`/api/v1/counters/${c.number}/release`);
+    toast(tr("released", { counter: data.label, sessions: data.sessions }), "ok");
+  } catch (e) {
+    if (e.status !== 401) toast(e.message, "error");
+  }
+  await refreshLive();
+}
+
 async function refreshLive() {
   if (!token) return;
   try {
@@ -425,6 +444,10 @@ function renderCounters() {
       body.push(el("div", { class: "c-idle" }, "—"));
     }
     const foot = [el("span", { class: "c-officer" }, c.officer || tr("nobody"))];
+    if (c.officer) {
+      foot.push(el("button", { type: "button", class: "c-release", title: tr("release_title"),
+        "data-release": c.number, onclick: () => releaseCounter(c) }, tr("release")));
+    }
     if (c.since && c.state !== "idle") {
       foot.push(el("span", { class: "c-timer", "data-since": c.since }, fmtDur(secondsSinceIso(c.since))));
     }
