@@ -188,6 +188,7 @@ class KioskApp:
             shown, m.OfflineScreen)
         until = getattr(shown, "until", None)
         key = (shown, kiosk.lang, kiosk.hall, kiosk.printer, pressed, f"{wall:%H:%M %d}",
+               kiosk.can_reprint(now), kiosk.is_offline(now),
                int(until - now) if until is not None else None,
                int(now * 10) if animated else None, self.surface.get_size())
         if key == self._last_key:

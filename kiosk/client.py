@@ -121,6 +121,12 @@ class ServerClient:
         response = await self._call("POST", "/api/v1/tickets", json=body, headers=headers)
         return TicketOut.model_validate(response.json())
 
+    async def reprint(self, ticket_id: int) -> TicketOut:
+        """`POST /api/v1/tickets/{id}/reprint`: the same ticket (same number) with today's
+        figures, for a print that failed. Safe to repeat: it issues nothing."""
+        response = await self._call("POST", f"/api/v1/tickets/{ticket_id}/reprint")
+        return TicketOut.model_validate(response.json())
+
     async def report_printed(self, ticket_id: int) -> None:
         await self._call("POST", f"/api/v1/tickets/{ticket_id}/printed")
 

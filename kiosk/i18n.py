@@ -114,9 +114,30 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "The staff have been told. Please wait a moment or ask at the information desk.",
     },
     "printer.unprinted": {
-        "vi": "Số {number} của bạn chưa in được. Vui lòng báo cán bộ để in lại.",
-        "en": "Your number {number} could not be printed. Please ask the staff to reprint it.",
+        "vi": "Số {number} của bạn chưa in được. Khi máy in sẵn sàng, chạm “In lại” để in phiếu.",
+        "en": "Your number {number} could not be printed. When the printer is ready, "
+        "touch “Print again” to print it.",
     },
+    "printer.ready": {"vi": "Máy in đã sẵn sàng", "en": "The printer is ready"},
+    # printing an unprinted ticket again (the same number)
+    "btn.reprint": {"vi": "In lại", "en": "Print again"},
+    "reprint.wait": {
+        "vi": "Khi máy in sẵn sàng, chạm “In lại” để in phiếu này",
+        "en": "When the printer is ready, touch “Print again” to print this ticket",
+    },
+    "reprint.ready": {
+        "vi": "Máy in đã sẵn sàng: chạm “In lại” để in phiếu số {number}",
+        "en": "The printer is ready: touch “Print again” to print ticket {number}",
+    },
+    "reprint.touch": {
+        "vi": "Chạm “In lại” để in phiếu số {number} của bạn",
+        "en": "Touch “Print again” to print your ticket {number}",
+    },
+    "reprint.offline": {
+        "vi": "Đang kết nối lại hệ thống: chờ giây lát rồi chạm “In lại”",
+        "en": "Reconnecting to the queue system: wait a moment, then touch “Print again”",
+    },
+    "reprint.printing": {"vi": "Đang in lại phiếu…", "en": "Printing your ticket again…"},
     "printer.back": {
         "vi": "Máy sẽ tự hoạt động lại khi máy in sẵn sàng.",
         "en": "The kiosk comes back by itself when the printer is ready.",

@@ -20,8 +20,9 @@ def star(surface: pygame.Surface, center: tuple[int, int], radius: int, color: C
     pygame.draw.polygon(surface, color, points)
 
 
-def printer(surface: pygame.Surface, rect: pygame.Rect, color: Color, back: Color) -> None:
-    """A printer with an empty paper slot and a warning mark."""
+def printer(surface: pygame.Surface, rect: pygame.Rect, color: Color, back: Color, *,
+            warning: bool = True) -> None:
+    """A printer with an empty paper slot and a warning mark (none once it is ready)."""
     w, h = rect.width, rect.height
     line = max(3, w // 30)
     body = pygame.Rect(rect.left, rect.top + h * 0.35, w, h * 0.4)
@@ -30,6 +31,8 @@ def printer(surface: pygame.Surface, rect: pygame.Rect, color: Color, back: Colo
     pygame.draw.rect(surface, color, top, line, border_radius=w // 40)
     slot = pygame.Rect(rect.left + w * 0.2, rect.top + h * 0.62, w * 0.6, h * 0.1)
     pygame.draw.rect(surface, color, slot)
+    if not warning:
+        return
     bang = pygame.Rect(0, 0, w * 0.34, w * 0.34)
     bang.center = (rect.right - w * 0.1, rect.top + h * 0.82)
     pygame.draw.circle(surface, color, bang.center, bang.width // 2)

@@ -8,6 +8,12 @@ offline, closed or printer screen while that cause lasts, and comes back by itse
 Guards live here: one ticket per touch (touches are ignored while a ticket is on its way and
 for a moment after any screen change), a per-kiosk limit of tickets a minute, and refusals
 shown as the server words them.
+
+A ticket that did not print stays on screen with an "In lại" (print again) button, live only
+while the printer can print and the server is reachable. It asks the server for the same
+ticket (`POST /tickets/{id}/reprint`): a reprint never issues a new number, it belongs to that
+one screen, and that screen's time is bounded so the next citizen at the kiosk cannot print
+someone else's number long after they left.
 """
 
 from __future__ import annotations
@@ -28,7 +34,14 @@ class Settings:
     per_minute: int = 30
     show_on_screen_when_no_paper: bool = True
     ticket_s: float = 8.0  # the ticket screen, printed ticket
-    ticket_on_screen_s: float = 30.0  # the ticket screen when the number is only on screen
+    # An unprinted ticket (its number on screen, or the printer screen naming it) stays this
+    # long while the printer cannot print: time for staff to load paper while the citizen
+    # waits to press "In lại".
+    ticket_on_screen_s: float = 90.0
+    # Once the printer can print again, the unprinted ticket and its "In lại" button stay at
+    # most this long (a citizen who left should not leave a live reprint button for the next
+    # one); never more than ticket_on_screen_s + reprint_offer_s after the screen appeared.
+    reprint_offer_s: float = 30.0
     message_s: float = 10.0  # refusals, limits, printer trouble after a failed print
     idle_s: float = 40.0  # a choice screen, a later page or English go back to the start
     touch_guard_s: float = 0.6  # touches ignored after a screen change (double taps)
@@ -90,6 +103,8 @@ class ShowTicket:
     printed: bool
     until: float
     problem: str | None = None  # printer condition when not printed
+    since: float = 0.0  # unprinted: when this ticket's screen appeared (bounds its time)
+    note: str | None = None  # unprinted: the server's words when a reprint was refused
 
 
 @dataclass(frozen=True)
@@ -110,6 +125,28 @@ class PrinterScreen:
     kind: str
     number: str | None = None  # a ticket issued but not printed (hall keeps numbers off screen)
     until: float | None = None
+    ticket: TicketOut | None = None  # that ticket, for "In lại"
+    since: float = 0.0  # when this ticket's screen appeared (bounds its time)
+    note: str | None = None  # the server's words when a reprint was refused
+
+
+@dataclass(frozen=True)
+class Reprinting:
+    """"In lại" was touched: the server is asked for the same ticket, then it prints.
+
+    `back` is the unprinted screen to return to if it fails, so the number never leaves the
+    screen before it is on paper or the screen's time is up.
+    """
+
+    ticket: TicketOut
+    started: float
+    back: ShowTicket | PrinterScreen
+
+    @property
+    def problem(self) -> str:
+        """Why the ticket did not print the first time."""
+        back = self.back
+        return (back.kind if isinstance(back, PrinterScreen) else back.problem) or "offline"
 
 
 @dataclass(frozen=True)
@@ -125,9 +162,18 @@ class ClosedScreen:
 
 Screen = (
     Home | ChoosePriority | Scan | Issuing | ShowTicket | Refusal | Busy | PrinterScreen
-    | OfflineScreen | ClosedScreen
+    | Reprinting | OfflineScreen | ClosedScreen
 )
 CHOICE_SCREENS = (Home, ChoosePriority, Scan)
+
+
+def unprinted_ticket(screen: Screen) -> TicketOut | None:
+    """The ticket a screen shows as issued but not printed: the one "In lại" would print."""
+    if isinstance(screen, ShowTicket) and not screen.printed:
+        return screen.ticket
+    if isinstance(screen, PrinterScreen) and screen.until is not None:
+        return screen.ticket
+    return None
 
 # ---- events --------------------------------------------------------------------------------
 
@@ -196,6 +242,13 @@ class PrintFailed:
 
 
 @dataclass(frozen=True)
+class ReprintAnswered:
+    """The server's answer to a reprint: the same ticket, with today's figures."""
+
+    ticket: TicketOut
+
+
+@dataclass(frozen=True)
 class Refused:
     status: int
     error: str
@@ -210,7 +263,7 @@ class Unreachable:
 
 Event = (
     Press | Scanned | Tick | LinkUp | LinkDown | HallReloaded | ServicesLoaded | HallEvent
-    | PrinterState | Issued | Printed | PrintFailed | Refused | Unreachable
+    | PrinterState | Issued | Printed | PrintFailed | ReprintAnswered | Refused | Unreachable
 )
 
 # ---- effects -------------------------------------------------------------------------------
@@ -229,6 +282,19 @@ class Issue:
 
 
 @dataclass(frozen=True)
+class Reprint:
+    """Ask the server for ticket `ticket_id` again (`POST /tickets/{id}/reprint`: the same
+    number), print it, and report printed / print-failed as for any ticket.
+
+    `number` is the one on screen: the I/O side prints the answer only if it carries it, so a
+    reprint can never put a different number on paper.
+    """
+
+    ticket_id: int
+    number: str
+
+
+@dataclass(frozen=True)
 class ReloadHall:
     pass
 
@@ -243,7 +309,7 @@ class Reconnect:
     pass
 
 
-Effect = Issue | ReloadHall | RefreshServices | Reconnect
+Effect = Issue | Reprint | ReloadHall | RefreshServices | Reconnect
 
 
 def _until(screen: Screen) -> float | None:
@@ -274,7 +340,7 @@ class Kiosk:
     next_reload: float = 0.0
     last_reload: float = -1e9
     last_scan: tuple[str, float] = ("", -1e9)
-    pending: Issue | None = None  # the ticket request on its way (one at a time)
+    pending: Issue | Reprint | None = None  # the ticket request on its way (one at a time)
     pending_since: float = 0.0
     rate: RateLimiter = field(init=False)
 
@@ -318,6 +384,21 @@ class Kiosk:
         """The printer cannot print; numbers go on screen (when the hall allows it)."""
         return self.printer in PRINTER_TROUBLE
 
+    def can_reprint(self, now: float | None = None) -> bool:
+        """Whether "In lại" is live on the screen shown now.
+
+        Only on the screen of a ticket that did not print, when a new ticket would be printed
+        (the printer is not known to be unable to print), the server is reachable and no other
+        request is on its way.
+        """
+        now = self.now if now is None else now
+        return (
+            unprinted_ticket(self.visible(now)) is not None
+            and self.pending is None
+            and not self.paper_missing()
+            and not self.is_offline(now)
+        )
+
     # ---- transitions ---------------------------------------------------------------------
 
     def _go(self, screen: Screen) -> None:
@@ -353,9 +434,26 @@ class Kiosk:
         elif isinstance(shown, Scan):
             if target == "back":
                 self._go(Home())
+        elif target == "reprint":
+            return self._start_reprint(shown)
         elif _until(shown) is not None and target in ("done", "back"):
             self._home()
         return None
+
+    def _start_reprint(self, shown: Screen) -> list[Effect]:
+        """"In lại": the ticket of the screen being looked at, and only it, printed again.
+
+        No rate limit applies (no new number is taken) but the one-request-at-a-time guard
+        does, so a double tap prints one copy.
+        """
+        ticket = unprinted_ticket(shown)
+        if ticket is None or not self.can_reprint():
+            return []
+        assert isinstance(shown, ShowTicket | PrinterScreen)
+        effect = Reprint(ticket.id, ticket.number)
+        self._go(Reprinting(ticket, started=self.now, back=shown))
+        self.pending, self.pending_since = effect, self.now
+        return [effect]
 
     def _press_home(self, shown: Home, target: str) -> list[Effect] | None:
         if target.startswith("service:"):
@@ -420,6 +518,8 @@ class Kiosk:
             if isinstance(self.screen, Issuing):
                 self._go(Refusal(until=now + self.settings.message_s,
                                  key="refused.server_error"))
+            elif isinstance(self.screen, Reprinting):
+                self._show_unprinted(self.screen.ticket, self.screen.problem)
         s = self.screen
         until = _until(s)
         passing_done = until is not None and now >= until
@@ -476,11 +576,24 @@ class Kiosk:
         return None
 
     def _on_PrinterState(self, event: PrinterState) -> None:
+        could_print = not self.paper_missing()
         self.printer = event.condition
         self.printer_detail = event.detail
+        if not could_print and not self.paper_missing():
+            self._offer_reprint()
+
+    def _offer_reprint(self) -> None:
+        """The printer can print again: the unprinted ticket's screen (and its "In lại")
+        now stays `reprint_offer_s`, within its overall bound."""
+        s = self.screen
+        if unprinted_ticket(s) is None:
+            return
+        assert isinstance(s, ShowTicket | PrinterScreen)
+        bound = s.since + self.settings.ticket_on_screen_s + self.settings.reprint_offer_s
+        self._go(replace(s, until=min(self.now + self.settings.reprint_offer_s, bound)))
 
     def _on_Issued(self, event: Issued) -> None:
-        if self.pending is not None and not self.pending.print_ticket:
+        if isinstance(self.pending, Issue) and not self.pending.print_ticket:
             self.pending = None
         s = self.screen
         if not isinstance(s, Issuing):
@@ -490,32 +603,56 @@ class Kiosk:
         else:
             self._go(replace(s, ticket=event.ticket))
 
+    def _printing(self) -> TicketOut | None:
+        """The ticket being printed on the current screen (a new one, or a reprint)."""
+        s = self.screen
+        if isinstance(s, Issuing | Reprinting):
+            return s.ticket
+        return None
+
     def _on_Printed(self, event: Printed) -> None:
         self.pending = None
-        s = self.screen
         if self.printer in PRINTER_TROUBLE or self.printer == "unknown":
             self.printer = "ok"
-        if isinstance(s, Issuing) and s.ticket is not None and s.ticket.id == event.ticket_id:
-            self._go(ShowTicket(s.ticket, printed=True, until=self.now + self.settings.ticket_s))
+        ticket = self._printing()
+        if ticket is not None and ticket.id == event.ticket_id:
+            self._go(ShowTicket(ticket, printed=True, until=self.now + self.settings.ticket_s))
 
     def _on_PrintFailed(self, event: PrintFailed) -> None:
         self.pending = None
         self.printer = event.condition if event.condition in PRINTER_TROUBLE else "offline"
         self.printer_detail = event.detail
-        s = self.screen
-        if isinstance(s, Issuing) and s.ticket is not None and s.ticket.id == event.ticket_id:
-            self._show_unprinted(s.ticket, self.printer)
+        ticket = self._printing()
+        if ticket is not None and ticket.id == event.ticket_id:
+            self._show_unprinted(ticket, self.printer)
 
-    def _show_unprinted(self, ticket: TicketOut, problem: str) -> None:
+    def _show_unprinted(self, ticket: TicketOut, problem: str, note: str | None = None) -> None:
+        """The number of a ticket that did not print, with "In lại", for a bounded time:
+        long while the printer cannot print, shorter once it can. After a failed reprint the
+        time starts again: someone just touched "In lại", so the citizen is there."""
+        wait = (self.settings.reprint_offer_s if not self.paper_missing()
+                else self.settings.ticket_on_screen_s)
+        until = self.now + wait
         if self.settings.show_on_screen_when_no_paper:
-            until = self.now + self.settings.ticket_on_screen_s
-            self._go(ShowTicket(ticket, printed=False, until=until, problem=problem))
+            self._go(ShowTicket(ticket, printed=False, until=until, problem=problem,
+                                since=self.now, note=note))
         else:
-            until = self.now + self.settings.message_s
-            self._go(PrinterScreen(problem, number=ticket.number, until=until))
+            self._go(PrinterScreen(problem, number=ticket.number, until=until, ticket=ticket,
+                                   since=self.now, note=note))
+
+    def _on_ReprintAnswered(self, event: ReprintAnswered) -> None:
+        s = self.screen
+        if (isinstance(s, Reprinting) and s.ticket.id == event.ticket.id
+                and s.ticket.number == event.ticket.number):
+            # today's figures (people ahead, wait); the number is the one on screen
+            self._go(replace(s, ticket=event.ticket))
 
     def _on_Refused(self, event: Refused) -> None:
         self.pending = None
+        if isinstance(self.screen, Reprinting):
+            # the number stays on screen with the server's words; it is still the citizen's
+            self._show_unprinted(self.screen.ticket, self.screen.problem, event.detail or None)
+            return
         if not isinstance(self.screen, Issuing):
             return
         if event.error == "hall_closed":
@@ -537,4 +674,6 @@ class Kiosk:
         self.offline_detail = event.detail
         if isinstance(self.screen, Issuing):
             self._home()
+        elif isinstance(self.screen, Reprinting):
+            self._show_unprinted(self.screen.ticket, self.screen.problem)
         return [Reconnect()]

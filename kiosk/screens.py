@@ -52,6 +52,9 @@ FOOTER_H = 140
 PAGER_H = 90
 PROMPT_H = 90
 NOTICE_H = 76
+BAR_H = 130  # the row of "Xong" / "In lại" at the foot of a screen
+REPRINT_W = 420
+WAITING: Color = (229, 231, 235)  # a button that waits: MUTED text on it is above 7:1
 
 
 @dataclass
@@ -117,6 +120,8 @@ def draw_frame(canvas: Canvas, kiosk: m.Kiosk, frame: Frame) -> None:
         _scan(canvas, kiosk, frame)
     elif isinstance(screen, m.Issuing):
         _issuing(canvas, kiosk, screen, frame)
+    elif isinstance(screen, m.Reprinting):
+        _reprinting(canvas, kiosk, screen)
     elif isinstance(screen, m.ShowTicket):
         _ticket(canvas, kiosk, screen, frame)
     else:
@@ -402,28 +407,50 @@ def _scan(canvas: Canvas, kiosk: m.Kiosk, frame: Frame) -> None:
 
 def _issuing(canvas: Canvas, kiosk: m.Kiosk, screen: m.Issuing, frame: Frame) -> None:
     lang = kiosk.lang
-    top = _body_top(canvas)
-    cx = canvas.w // 2
-    area_h = canvas.h - top
     request = screen.request
     service = kiosk.hall.service(request.service) if request.service else None
-    if screen.ticket is not None:
-        canvas.text(t("ticket.title", lang), "SemiBold", 44, MUTED, x=cx,
-                    y=top + area_h * 0.12, anchor="center")
-        canvas.text(screen.ticket.number, "ExtraBold", 240, SERVICE, x=cx,
-                    y=top + area_h * 0.36, anchor="center")
-        title = t("printing.title", lang)
-    else:
-        title = t("issuing.title", lang)
-        icons.spinner(canvas.surface, (cx, int(top + area_h * 0.3)), canvas.px(110), SERVICE,
-                      OUTLINE, frame.now)
-    canvas.text(title, "Bold", 64, INK, x=cx, y=top + area_h * 0.6, anchor="center")
     if service is not None:
         line = pick(lang, service.name, service.name_en)
     elif request.dossier_code:
         line = t("issuing.collect", lang, code=request.dossier_code)
     else:
         line = ""
+    if screen.ticket is not None:
+        _number_printing(canvas, kiosk, screen.ticket.number, t("printing.title", lang), line)
+        return
+    top = _body_top(canvas)
+    cx = canvas.w // 2
+    area_h = canvas.h - top
+    icons.spinner(canvas.surface, (cx, int(top + area_h * 0.3)), canvas.px(110), SERVICE,
+                  OUTLINE, frame.now)
+    _printing_words(canvas, t("issuing.title", lang), line)
+
+
+def _reprinting(canvas: Canvas, kiosk: m.Kiosk, screen: m.Reprinting) -> None:
+    """"In lại" was touched: the same number, printing again."""
+    lang = kiosk.lang
+    view = screen.ticket.view
+    _number_printing(canvas, kiosk, screen.ticket.number, t("reprint.printing", lang),
+                     pick(lang, view.service_name, view.service_name_en))
+
+
+def _number_printing(canvas: Canvas, kiosk: m.Kiosk, number: str, title: str,
+                     line: str) -> None:
+    top = _body_top(canvas)
+    cx = canvas.w // 2
+    area_h = canvas.h - top
+    canvas.text(t("ticket.title", kiosk.lang), "SemiBold", 44, MUTED, x=cx,
+                y=top + area_h * 0.12, anchor="center")
+    canvas.text(number, "ExtraBold", 240, SERVICE, x=cx, y=top + area_h * 0.36,
+                anchor="center")
+    _printing_words(canvas, title, line)
+
+
+def _printing_words(canvas: Canvas, title: str, line: str) -> None:
+    top = _body_top(canvas)
+    cx = canvas.w // 2
+    area_h = canvas.h - top
+    canvas.text(title, "Bold", 64, INK, x=cx, y=top + area_h * 0.6, anchor="center")
     if line:
         canvas.block(line, "Medium", 42, MUTED,
                      pygame.Rect(canvas.px(MARGIN), int(top + area_h * 0.68),
@@ -438,7 +465,7 @@ def _ticket(canvas: Canvas, kiosk: m.Kiosk, screen: m.ShowTicket, frame: Frame) 
     view = ticket.view
     top = _body_top(canvas)
     left, right = canvas.px(MARGIN), canvas.w - canvas.px(MARGIN)
-    bottom_bar = canvas.h - canvas.px(MARGIN) - canvas.px(130)
+    bottom_bar = _ticket_bar(canvas, kiosk, screen, frame)
     y = top
     if not screen.printed:
         band = pygame.Rect(left, y, right - left, canvas.px(NOTICE_H))
@@ -494,12 +521,79 @@ def _ticket(canvas: Canvas, kiosk: m.Kiosk, screen: m.ShowTicket, frame: Frame) 
         _paper_side(canvas, kiosk, ticket, side, frame)
     else:
         _qr_side(canvas, kiosk, ticket, side)
-    remaining = max(0, int(screen.until - frame.now + 0.999))
-    canvas.text(t("ticket.back_in", lang, s=remaining), "Medium", 32, MUTED,
-                x=left, y=bottom_bar + canvas.px(65), anchor="midleft")
-    done = pygame.Rect(right - canvas.px(340), bottom_bar, canvas.px(340), canvas.px(130))
+
+
+def _ticket_bar(canvas: Canvas, kiosk: m.Kiosk, screen: m.ShowTicket, frame: Frame) -> int:
+    """The foot of the ticket screen: the countdown and "Xong"; for a ticket that did not
+    print, also "In lại" and a line saying when it works. Returns the top of what it drew,
+    where the ticket above must end."""
+    lang = kiosk.lang
+    left, right = canvas.px(MARGIN), canvas.w - canvas.px(MARGIN)
+    gap = canvas.px(GAP)
+    bar = pygame.Rect(left, canvas.h - canvas.px(MARGIN) - canvas.px(BAR_H), right - left,
+                      canvas.px(BAR_H))
+    done = pygame.Rect(right - canvas.px(340), bar.top, canvas.px(340), bar.height)
     canvas.button("done", done, SERVICE, pressed=frame.pressed == "done")
     canvas.block(t("btn.done", lang), "Bold", 48, WHITE, done, max_lines=1)
+    remaining = max(0, int(screen.until - frame.now + 0.999))
+    countdown = t("ticket.back_in", lang, s=remaining)
+    ticket = m.unprinted_ticket(screen)
+    if ticket is None:
+        canvas.text(countdown, "Medium", 32, MUTED, x=left, y=bar.centery, anchor="midleft")
+        return bar.top
+    enabled = kiosk.can_reprint(frame.now)
+    hint, color, weight = _reprint_hint(kiosk, ticket, screen.note, frame.now)
+    if not canvas.layout.portrait:  # landscape: the words beside the buttons
+        width = canvas.px(REPRINT_W)
+        if done.left - gap - width - gap - left < canvas.px(700):
+            width = canvas.px(300)  # a narrower screen: more room for the words
+        reprint = pygame.Rect(done.left - gap - width, bar.top, width, bar.height)
+        words_w = reprint.left - gap - left
+        canvas.block(hint, weight, 36, color, pygame.Rect(left, bar.top, words_w,
+                                                          bar.height * 62 // 100),
+                     max_lines=2, align="left", valign="bottom", min_size=22)
+        canvas.text(countdown, "Medium", 32, MUTED, x=left,
+                    y=bar.top + bar.height * 80 // 100, anchor="midleft")
+        top = bar.top
+    else:  # portrait: the words above, "In lại" as wide as there is room (height is plenty)
+        reprint = pygame.Rect(left, bar.top, done.left - gap - left, bar.height)
+        words = pygame.Rect(left, bar.top - gap // 2 - canvas.px(120), right - left,
+                            canvas.px(120))
+        canvas.block(hint, weight, 36, color, pygame.Rect(words.left, words.top, words.width,
+                                                          words.height * 62 // 100),
+                     max_lines=2, align="left", valign="bottom", min_size=22)
+        canvas.text(countdown, "Medium", 32, MUTED, x=left,
+                    y=words.top + words.height * 82 // 100, anchor="midleft")
+        top = words.top
+    _reprint_button(canvas, lang, reprint, frame, enabled=enabled)
+    return top
+
+
+def _reprint_hint(kiosk: m.Kiosk, ticket: TicketOut, note: str | None,
+                  now: float) -> tuple[str, Color, str]:
+    """The line beside "In lại": the server's words after a refused reprint, else whether
+    the button works now and, if not, what it waits for. (text, colour, weight)"""
+    lang = kiosk.lang
+    if note:
+        return note, REFUSED, "SemiBold"
+    if kiosk.can_reprint(now):
+        return t("reprint.ready", lang, number=ticket.number), PRIORITY, "Bold"
+    if not kiosk.paper_missing() and kiosk.is_offline(now):
+        return t("reprint.offline", lang), MUTED, "SemiBold"
+    return t("reprint.wait", lang), MUTED, "SemiBold"
+
+
+def _reprint_button(canvas: Canvas, lang: str, rect: pygame.Rect, frame: Frame, *,
+                    enabled: bool) -> None:
+    """ "In lại": deep green when it works; greyed (and not a touch target) while it waits."""
+    if enabled:
+        canvas.button("reprint", rect, PRIORITY, pressed=frame.pressed == "reprint")
+        canvas.block(t("btn.reprint", lang), "Bold", 48, WHITE,
+                     rect.inflate(-canvas.px(24), 0), max_lines=1, min_size=28)
+    else:
+        canvas.panel(rect, WAITING, shadow=False, border=OUTLINE)
+        canvas.block(t("btn.reprint", lang), "Bold", 48, MUTED,
+                     rect.inflate(-canvas.px(24), 0), max_lines=1, min_size=28)
 
 
 def _paper_side(canvas: Canvas, kiosk: m.Kiosk, ticket: TicketOut, side: pygame.Rect,
@@ -552,6 +646,7 @@ class _Message:
     detail: str = ""
     until: float | None = None
     spinner: bool = False
+    reprint: bool | None = None  # "In lại" beside "Xong": live (True), waiting (False)
 
 
 def _opens_text(opens_at: datetime, wall: datetime, lang: str) -> str:
@@ -568,6 +663,9 @@ def _opens_text(opens_at: datetime, wall: datetime, lang: str) -> str:
 def _describe(kiosk: m.Kiosk, screen: m.Screen, frame: Frame) -> _Message:
     lang = kiosk.lang
     if isinstance(screen, m.PrinterScreen):
+        ticket = m.unprinted_ticket(screen)
+        if ticket is not None:
+            return _describe_unprinted(kiosk, screen, ticket, frame)
         key = f"printer.{screen.kind}" if screen.kind in m.PRINTER_TROUBLE else "printer.offline"
         msg = _Message(PAPER, "printer", t(key, lang), [t("printer.body", lang)],
                        detail=kiosk.printer_detail, until=screen.until)
@@ -597,6 +695,30 @@ def _describe(kiosk: m.Kiosk, screen: m.Screen, frame: Frame) -> _Message:
     return _Message(OFFLINE, "warning", t("refused.title", lang), [])
 
 
+def _describe_unprinted(kiosk: m.Kiosk, screen: m.PrinterScreen, ticket: TicketOut,
+                        frame: Frame) -> _Message:
+    """The printer screen naming a ticket that did not print (the hall keeps numbers off
+    screen otherwise): amber while the printer cannot print, green once "In lại" works."""
+    lang = kiosk.lang
+    if kiosk.can_reprint(frame.now):
+        return _Message(PRIORITY, "printer_ready", t("printer.ready", lang),
+                        [screen.note] if screen.note else [],
+                        highlight=t("reprint.touch", lang, number=ticket.number),
+                        until=screen.until, reprint=True)
+    if kiosk.paper_missing():
+        kind = kiosk.printer
+        lines = [t("printer.body", lang)]
+        title = t(f"printer.{kind}" if kind in m.PRINTER_TROUBLE else "printer.offline", lang)
+    else:
+        lines = [t("reprint.offline", lang)] if kiosk.is_offline(frame.now) else []
+        title = t("printer.ready", lang)
+    if screen.note:
+        lines.append(screen.note)
+    return _Message(PAPER, "printer", title, lines,
+                    highlight=t("printer.unprinted", lang, number=ticket.number),
+                    detail=kiosk.printer_detail, until=screen.until, reprint=False)
+
+
 def _message(canvas: Canvas, kiosk: m.Kiosk, screen: m.Screen, frame: Frame) -> None:
     lang = kiosk.lang
     msg = _describe(kiosk, screen, frame)
@@ -604,8 +726,19 @@ def _message(canvas: Canvas, kiosk: m.Kiosk, screen: m.Screen, frame: Frame) -> 
     top = _body_top(canvas) + canvas.px(10)
     left, right = canvas.px(MARGIN), canvas.w - canvas.px(MARGIN)
     bottom = canvas.h - canvas.px(MARGIN)
+    done = pygame.Rect(right - canvas.px(340), bottom - canvas.px(BAR_H), canvas.px(340),
+                       canvas.px(BAR_H))
+    reprint = pygame.Rect(0, done.top, canvas.px(REPRINT_W), done.height)
+    reprint.right = done.left - canvas.px(GAP)
+    countdown_y = done.centery
     if msg.until is not None:
-        bottom -= canvas.px(130) + canvas.px(GAP)
+        bottom -= canvas.px(BAR_H) + canvas.px(GAP)
+        if msg.reprint is not None and reprint.left - left < canvas.px(500):
+            # narrow: "In lại" takes the rest of the row, the countdown goes above it
+            reprint = pygame.Rect(left, done.top, done.left - canvas.px(GAP) - left,
+                                  done.height)
+            countdown_y = bottom - canvas.px(30)
+            bottom -= canvas.px(60)
     panel = pygame.Rect(left, top, right - left, bottom - top)
     canvas.panel(panel, msg.color)
     pad = canvas.px(60)
@@ -646,19 +779,23 @@ def _message(canvas: Canvas, kiosk: m.Kiosk, screen: m.Screen, frame: Frame) -> 
                                  panel.width - 2 * pad, canvas.px(36)),
                      max_lines=1, align="left", min_size=14)
     if msg.until is not None:
-        bar_y = canvas.h - canvas.px(MARGIN) - canvas.px(130)
         remaining = max(0, int(msg.until - frame.now + 0.999))
         canvas.text(t("ticket.back_in", lang, s=remaining), "Medium", 32, MUTED,
-                    x=left, y=bar_y + canvas.px(65), anchor="midleft")
-        done = pygame.Rect(right - canvas.px(340), bar_y, canvas.px(340), canvas.px(130))
-        canvas.button("done", done, msg.color, pressed=frame.pressed == "done")
+                    x=left, y=countdown_y, anchor="midleft")
+        # beside "In lại" (green), "Xong" is blue as on the ticket screen
+        done_color = msg.color if msg.reprint is None else SERVICE
+        canvas.button("done", done, done_color, pressed=frame.pressed == "done")
         canvas.block(t("btn.done", lang), "Bold", 48, WHITE, done, max_lines=1)
+        if msg.reprint is not None:
+            _reprint_button(canvas, lang, reprint, frame, enabled=msg.reprint)
 
 
 def _icon(canvas: Canvas, msg: _Message, rect: pygame.Rect, frame: Frame) -> None:
     surface = canvas.surface
     if msg.icon == "printer":
         icons.printer(surface, rect, WHITE, msg.color)
+    elif msg.icon == "printer_ready":
+        icons.printer(surface, rect, WHITE, msg.color, warning=False)
     elif msg.icon == "offline":
         icons.no_signal(surface, rect, WHITE)
     elif msg.icon == "clock":

@@ -115,7 +115,29 @@ def scenes(config: HallConfig) -> dict[str, Callable[[], m.Kiosk]]:
     def on_screen() -> m.Kiosk:
         k = _kiosk(config)
         k.printer = "paper_out"
-        k.screen = m.ShowTicket(ticket, printed=False, until=NOW + 28, problem="paper_out")
+        k.screen = m.ShowTicket(ticket, printed=False, until=NOW + 88, problem="paper_out",
+                                since=NOW - 2)
+        return k
+
+    def print_again() -> m.Kiosk:
+        """Paper loaded again while the citizen's unprinted number is on screen."""
+        k = _kiosk(config)
+        k.screen = m.ShowTicket(ticket, printed=False, until=NOW + 28, problem="paper_out",
+                                since=NOW - 50)
+        return k
+
+    def printer_ready_print_again() -> m.Kiosk:
+        """The same, in a hall that keeps numbers off screen: the printer screen names it."""
+        k = _kiosk(config, show_on_screen_when_no_paper=False)
+        k.screen = m.PrinterScreen("paper_out", number=ticket.number, until=NOW + 28,
+                                   ticket=ticket, since=NOW - 50)
+        return k
+
+    def printing_again() -> m.Kiosk:
+        k = _kiosk(config)
+        back = m.ShowTicket(ticket, printed=False, until=NOW + 28, problem="paper_out",
+                            since=NOW - 50)
+        k.screen = m.Reprinting(ticket, started=NOW - 0.3, back=back)
         return k
 
     def paper_out() -> m.Kiosk:
@@ -176,6 +198,9 @@ def scenes(config: HallConfig) -> dict[str, Callable[[], m.Kiosk]]:
         "12-refused": refused,
         "13-busy": busy,
         "14-start-english": english,
+        "15-ticket-print-again": print_again,
+        "16-printer-ready-print-again": printer_ready_print_again,
+        "17-printing-again": printing_again,
     }
 
 

@@ -6,6 +6,8 @@ It carries out the state machine's effects and posts back what happened, as even
 - a ticket: `POST /api/v1/tickets`, then print it on the printer's own thread, then tell the
   server `printed` or `print-failed` (retried until the server has heard it, so no issued
   ticket goes unreported);
+- a reprint ("In lại"): `POST /api/v1/tickets/{id}/reprint` for the same ticket, printed and
+  reported exactly like a new one;
 - the printer's condition, polled every few seconds while idle.
 Nothing here decides what the citizen sees; `kiosk.machine` does.
 """
@@ -23,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from contracts.api import TicketOut
 from kiosk import machine as m
 from kiosk.client import ServerClient, ServerRefusal, ServerUnreachable, websocket_url
 from kiosk.printing import PrintProblem, TicketPrinterPort
@@ -77,7 +80,11 @@ class KioskIO:
         self._wake_link: asyncio.Event | None = None
         self._refresh: asyncio.Event | None = None
         self._printing = 0
-        self._pending_reports: list[tuple[int, str | None]] = []  # (ticket id, failure reason)
+        # ticket id -> (generation, failure reason or None for printed): the newest outcome
+        # of each ticket the server has not taken yet, oldest ticket first
+        self._unsent: dict[int, tuple[int, str | None]] = {}
+        self._report_gen = 0
+        self._report_lock = asyncio.Lock()  # one report at a time, so they arrive in order
         self._tasks: list[asyncio.Task[Any]] = []
         self._last_printer: tuple[str, str] | None = None
         self._reported: tuple[str, str] | None = None  # last state the server took
@@ -131,6 +138,8 @@ class KioskIO:
     def _dispatch(self, effect: m.Effect) -> None:
         if isinstance(effect, m.Issue):
             self.loop.create_task(self._issue(effect))
+        elif isinstance(effect, m.Reprint):
+            self.loop.create_task(self._reprint(effect))
         elif isinstance(effect, m.ReloadHall):
             self.loop.create_task(self._reload_hall())
         elif isinstance(effect, m.RefreshServices):
@@ -166,6 +175,43 @@ class KioskIO:
         if not effect.print_ticket:
             await self._report(ticket.id, effect.reason_unprinted or "not_printed")
             return
+        await self._print_and_report(ticket)
+
+    async def _reprint(self, effect: m.Reprint) -> None:
+        """The same ticket again: the server's copy (today's figures), printed and reported.
+
+        Only an answer with the very id and number asked for is printed: one citizen, one
+        number, whatever the server says.
+        """
+        assert self._client is not None
+        try:
+            ticket = await self._client.reprint(effect.ticket_id)
+        except ServerRefusal as exc:
+            self.post(m.Refused(exc.status, exc.error, exc.detail, exc.opens_at))
+            return
+        except ServerUnreachable as exc:
+            self.post(m.Unreachable(str(exc)))
+            return
+        except Exception:  # a body the kiosk cannot read: the number stays on screen
+            log.exception("unreadable answer to POST /api/v1/tickets/%s/reprint",
+                          effect.ticket_id)
+            self.post(m.Refused(0, "bad_answer", ""))
+            return
+        if ticket.id != effect.ticket_id or ticket.number != effect.number:
+            log.error("reprint of ticket %s (%s) answered with ticket %s (%s): not printed",
+                      effect.ticket_id, effect.number, ticket.id, ticket.number)
+            self.post(m.Refused(0, "bad_answer", ""))
+            return
+        self.post(m.ReprintAnswered(ticket))
+        await self._print_and_report(ticket)
+
+    async def _print_and_report(self, ticket: TicketOut) -> None:
+        """Print on the printer's thread; tell the state machine and the server how it went.
+
+        After any failure the printer's last known state is forgotten, so the next poll tells
+        the state machine the printer's real state even if it did not change (a time-out while
+        the printer reads "ok" must not leave the kiosk thinking it cannot print).
+        """
         if self.printer is None:
             self.post(m.PrintFailed(ticket.id, "offline", "this kiosk has no printer"))
             await self._report(ticket.id, "no_printer")
@@ -179,17 +225,19 @@ class KioskIO:
         except TimeoutError:
             detail = f"the printer did not finish the ticket in {self.print_timeout_s:.0f} s"
             log.warning("ticket %s: %s", ticket.number, detail)
+            self._last_printer = None
             self.post(m.PrintFailed(ticket.id, "offline", detail))
             await self._report(ticket.id, "timeout")
             return
         except PrintProblem as exc:
             log.warning("ticket %s not printed: %s", ticket.number, exc)
-            self._last_printer = (exc.condition, exc.detail)
+            self._last_printer = None
             self.post(m.PrintFailed(ticket.id, exc.condition, exc.detail))
             await self._report(ticket.id, exc.condition)
             return
         except Exception as exc:
             log.exception("ticket %s not printed", ticket.number)
+            self._last_printer = None
             self.post(m.PrintFailed(ticket.id, "offline", str(exc)))
             await self._report(ticket.id, "offline")
             return
@@ -199,9 +247,30 @@ class KioskIO:
         await self._report(ticket.id, None)
 
     async def _report(self, ticket_id: int, failure: str | None) -> None:
-        """Tell the server printed / print-failed now, or queue it for the reporter."""
-        if not await self._send_report(ticket_id, failure):
-            self._pending_reports.append((ticket_id, failure))
+        """Tell the server printed / print-failed now; what it cannot take yet, the reporter
+        sends later.
+
+        Only the newest outcome of a ticket is kept and reports go one at a time: a reprint's
+        `printed` must not be overtaken by a late retry of the first print's `print-failed`.
+        """
+        self._report_gen += 1
+        self._unsent.pop(ticket_id, None)
+        self._unsent[ticket_id] = (self._report_gen, failure)
+        await self._send_unsent(ticket_id)
+
+    async def _send_unsent(self, ticket_id: int) -> bool:
+        """Send the newest outcome of `ticket_id` if still unsent; False if the server could
+        not take it (it stays for the reporter)."""
+        async with self._report_lock:
+            entry = self._unsent.get(ticket_id)
+            if entry is None:
+                return True
+            gen, failure = entry
+            if not await self._send_report(ticket_id, failure):
+                return False
+            if self._unsent.get(ticket_id, (None,))[0] == gen:
+                del self._unsent[ticket_id]
+            return True
 
     async def _send_report(self, ticket_id: int, failure: str | None) -> bool:
         assert self._client is not None
@@ -222,16 +291,14 @@ class KioskIO:
     async def _reporter(self) -> None:
         while True:
             await asyncio.sleep(self.report_retry_s)
-            pending, self._pending_reports = self._pending_reports, []
-            for i, (ticket_id, failure) in enumerate(pending):
-                if not await self._send_report(ticket_id, failure):
-                    self._pending_reports.extend(pending[i:])
+            for ticket_id in list(self._unsent):
+                if not await self._send_unsent(ticket_id):
                     break
 
     @property
     def unreported(self) -> int:
         """Tickets issued whose printed / print-failed report the server has not had yet."""
-        return len(self._pending_reports)
+        return len(self._unsent)
 
     # ---- the hall ------------------------------------------------------------------------
 

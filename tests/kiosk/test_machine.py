@@ -195,10 +195,13 @@ def test_print_failure_after_issue(k):
 def test_print_failure_with_numbers_kept_off_screen_still_tells_the_number(k):
     k.settings = replace(k.settings, show_on_screen_when_no_paper=False)
     press(k, "service:HT")
-    k.handle(m.Issued(ticket(7, "1007")), k.now + 0.1)
+    t = ticket(7, "1007")
+    k.handle(m.Issued(t), k.now + 0.1)
     k.handle(m.PrintFailed(7, "cover_open"), k.now + 0.5)
     shown = k.visible()
-    assert shown == m.PrinterScreen("cover_open", number="1007", until=shown.until)
+    assert shown == m.PrinterScreen("cover_open", number="1007", until=shown.until,
+                                    ticket=t, since=k.now)
+    assert shown.until - k.now == pytest.approx(k.settings.ticket_on_screen_s)
     k.handle(m.Tick(), shown.until + 0.1)
     k.handle(m.PrinterState("ok"), k.now)
     assert k.visible() == m.Home()
@@ -297,3 +300,165 @@ def test_issue_that_never_answers_gives_up(k):
     press(k, "service:HT")
     k.handle(m.Tick(), k.now + k.settings.issue_timeout_s + 1)
     assert k.visible().key == "refused.server_error"
+
+
+# ---- "In lại": the same ticket again, on that screen only ----------------------------------
+
+
+def unprinted(k: m.Kiosk, t: TicketOut | None = None, problem: str = "paper_out") -> TicketOut:
+    """A touch whose ticket ran out of paper: its number on screen, not printed."""
+    t = t or ticket(7, "1007")
+    press(k, "service:HT")
+    k.handle(m.Issued(t), k.now + 0.05)
+    k.handle(m.PrintFailed(t.id, problem, "ran out"), k.now + 0.3)
+    return t
+
+
+def test_print_again_waits_for_the_printer_then_prints_the_same_number(k):
+    t = unprinted(k)
+    shown = k.visible()
+    assert m.unprinted_ticket(shown) == t
+    assert not k.can_reprint()  # the printer still has no paper
+    assert press(k, "reprint") == []
+    assert k.visible() == shown
+    k.handle(m.PrinterState("ok"), k.now + 20)  # a new roll
+    assert k.can_reprint()
+    effects = press(k, "reprint")
+    assert effects == [m.Reprint(7, "1007")]  # the same ticket: never a new Issue
+    screen = k.visible()
+    assert isinstance(screen, m.Reprinting) and screen.ticket.number == "1007"
+    assert press(k, "reprint", 0.01) == [] and press(k, "service:HT", 2.0) == []  # one at a time
+    fresh = t.model_copy(update={"waiting_ahead": 3})  # today's figures
+    k.handle(m.ReprintAnswered(fresh), k.now + 0.05)
+    assert k.visible().ticket == fresh
+    k.handle(m.Printed(7), k.now + 0.3)
+    done = k.visible()
+    assert isinstance(done, m.ShowTicket) and done.printed and done.ticket.number == "1007"
+    assert done.until - k.now == pytest.approx(k.settings.ticket_s)
+    assert not k.can_reprint() and press(k, "reprint", 1.0) == []  # printed: no second copy
+
+
+def test_a_reprint_that_fails_again_keeps_the_number_on_screen(k):
+    t = unprinted(k)
+    k.handle(m.PrinterState("ok"), k.now + 5)
+    press(k, "reprint")
+    k.handle(m.ReprintAnswered(t), k.now + 0.05)
+    k.handle(m.PrintFailed(7, "cover_open"), k.now + 0.3)
+    shown = k.visible()
+    assert isinstance(shown, m.ShowTicket) and not shown.printed
+    assert shown.ticket.number == "1007" and shown.problem == "cover_open"
+    assert shown.until - k.now == pytest.approx(k.settings.ticket_on_screen_s)
+    assert not k.can_reprint()
+    k.handle(m.PrinterState("ok"), k.now + 5)
+    assert press(k, "reprint") == [m.Reprint(7, "1007")]
+
+
+def test_a_refused_reprint_shows_the_server_words_beside_the_number(k):
+    unprinted(k)
+    k.handle(m.PrinterState("ok"), k.now + 5)
+    press(k, "reprint")
+    k.handle(m.Refused(404, "not_found", "Không có vé 7."), k.now + 0.05)
+    shown = k.visible()
+    assert isinstance(shown, m.ShowTicket) and shown.ticket.number == "1007"
+    assert shown.note == "Không có vé 7." and k.pending is None
+
+
+def test_no_server_no_reprint_until_it_is_back(k):
+    unprinted(k)
+    k.handle(m.PrinterState("ok"), k.now + 5)
+    press(k, "reprint")
+    assert k.handle(m.Unreachable("gone"), k.now + 0.05) == [m.Reconnect()]
+    shown = k.visible()
+    assert isinstance(shown, m.ShowTicket) and shown.ticket.number == "1007"  # still shown
+    assert not k.can_reprint() and press(k, "reprint") == []
+    k.handle(m.LinkUp(snapshot()), k.now + 1)
+    assert k.can_reprint()
+
+
+def test_the_unprinted_screen_waits_long_for_paper_then_goes(k):
+    unprinted(k)
+    shown = k.visible()
+    assert shown.until - shown.since == pytest.approx(k.settings.ticket_on_screen_s)
+    assert shown.until - shown.since > k.settings.ticket_s
+    k.handle(m.Tick(), shown.until - 1)
+    assert k.visible() == shown
+    k.handle(m.Tick(), shown.until + 0.1)
+    assert k.visible() == m.Home()
+    assert press(k, "reprint") == []  # the next citizen cannot print it
+
+
+def test_paper_back_shortens_the_screen_and_nothing_stretches_it_past_its_bound(k):
+    s = k.settings
+    unprinted(k)
+    since = k.visible().since
+    k.handle(m.PrinterState("ok"), k.now + 5)
+    assert k.visible().until == pytest.approx(k.now + s.reprint_offer_s)  # shorter than 90 s
+    # the printer flapping out and back does not keep a forgotten screen up
+    while isinstance(k.visible(), m.ShowTicket):
+        k.handle(m.PrinterState("paper_out"), k.now + 10)
+        k.handle(m.PrinterState("ok"), k.now + 10)
+        k.handle(m.Tick(), k.now)
+        assert k.now <= since + s.ticket_on_screen_s + s.reprint_offer_s + 20
+    assert k.visible() == m.Home()
+
+
+def test_paper_back_late_still_gives_time_to_touch(k):
+    s = k.settings
+    unprinted(k)
+    shown = k.visible()
+    k.handle(m.PrinterState("ok"), shown.until - 2)
+    assert k.visible().until == pytest.approx(k.now + s.reprint_offer_s)
+    assert k.visible().until <= shown.since + s.ticket_on_screen_s + s.reprint_offer_s
+
+
+def test_done_ends_the_offer(k):
+    unprinted(k)
+    k.handle(m.PrinterState("ok"), k.now + 5)
+    press(k, "done")
+    assert k.visible() == m.Home()
+    assert press(k, "reprint") == []
+
+
+def test_a_number_shown_while_the_paper_was_out_can_be_printed_when_it_is_back(k):
+    k.handle(m.PrinterState("paper_out"), k.now)
+    press(k, "service:HT")
+    t = ticket(9, "1009")
+    k.handle(m.Issued(t), k.now + 0.1)
+    assert not k.can_reprint()
+    k.handle(m.PrinterState("ok"), k.now + 30)
+    assert press(k, "reprint") == [m.Reprint(9, "1009")]
+
+
+def test_print_again_in_a_hall_that_keeps_numbers_off_screen(k):
+    k.settings = replace(k.settings, show_on_screen_when_no_paper=False)
+    unprinted(k)
+    shown = k.visible()
+    assert isinstance(shown, m.PrinterScreen) and shown.number == "1007"
+    assert not k.can_reprint()
+    k.handle(m.PrinterState("ok"), k.now + 5)
+    assert k.visible().until == pytest.approx(k.now + k.settings.reprint_offer_s)
+    assert press(k, "reprint") == [m.Reprint(7, "1007")]
+    k.handle(m.Printed(7), k.now + 0.5)
+    assert k.visible().printed
+    # the blocking printer screen (no number) never offers a reprint
+    k.handle(m.PrinterState("paper_out"), k.now + 1)
+    k.handle(m.Tick(), k.now + 60)
+    assert k.visible() == m.PrinterScreen("paper_out") and not k.can_reprint()
+
+
+def test_an_answer_for_another_number_is_not_taken(k):
+    t = unprinted(k)
+    k.handle(m.PrinterState("ok"), k.now + 5)
+    press(k, "reprint")
+    k.handle(m.ReprintAnswered(t.model_copy(update={"number": "1099"})), k.now + 0.05)
+    assert k.visible().ticket.number == "1007"
+
+
+def test_a_reprint_that_never_answers_gives_the_number_back(k):
+    unprinted(k)
+    k.handle(m.PrinterState("ok"), k.now + 5)
+    press(k, "reprint")
+    k.handle(m.Tick(), k.now + k.settings.issue_timeout_s + 1)
+    shown = k.visible()
+    assert isinstance(shown, m.ShowTicket) and shown.ticket.number == "1007"
+    assert k.pending is None and k.can_reprint()
