@@ -79,24 +79,36 @@ async def _until_token_invalid(hall, token: str) -> None:
         await asyncio.sleep(TOKEN_RECHECK_S)
 
 
+_WAKE = ({}, "")  # put in a client's queue when its reader or token guard ends
+
+
 async def _forward(ws: WebSocket, sub, p: Principal, after_seq: int,
                    stoppers: set[asyncio.Task]) -> None:
     """Sends the subscription's events until one of `stoppers` ends (the client left, or
-    its token stopped being valid)."""
-    while not any(t.done() for t in stoppers):
-        getter = asyncio.ensure_future(sub.queue.get())
-        done, _ = await asyncio.wait({getter, *stoppers}, return_when=asyncio.FIRST_COMPLETED)
-        if getter not in done:
-            getter.cancel()
+    its token stopped being valid).
+
+    This runs once per event per client (500 boards: 500 times a call), so it waits on the
+    queue alone: a stopper that ends puts `_WAKE` in the queue (a full queue wakes the loop
+    anyway), rather than a future and an `asyncio.wait` over three per event; and the send's
+    deadline is an `asyncio.timeout` scope, not `wait_for`'s extra task per send."""
+    def wake(_: asyncio.Task) -> None:
+        with contextlib.suppress(asyncio.QueueFull):
+            sub.queue.put_nowait(_WAKE)
+
+    for t in stoppers:
+        t.add_done_callback(wake)
+    while True:
+        ev, text = await sub.queue.get()
+        if any(t.done() for t in stoppers):
             return
-        ev, text = getter.result()
         if ev.get("seq") is not None and ev["seq"] <= after_seq:
             continue
         if sub.overflowed:
             await ws.close(code=4000, reason="too slow: reload the snapshot")
             return
         try:
-            await asyncio.wait_for(ws.send_text(event_text_for(p, ev, text)), SEND_TIMEOUT_S)
+            async with asyncio.timeout(SEND_TIMEOUT_S):
+                await ws.send_text(event_text_for(p, ev, text))
         except TimeoutError:
             log.warning("closing a WebSocket client that stopped reading")
             with contextlib.suppress(Exception):
