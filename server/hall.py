@@ -6,18 +6,22 @@ row's lock), are stored in the append-only log, and reach the bus only after the
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any, TypeVar
 
+import anyio
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import select
 
 from contracts.hall_config import HallConfig
 from server.bus import EventBus
 from server.clock import Clock, SystemClock
-from server.db.database import Database
+from server.db.database import Database, Sql
 from server.db.migrate import upgrade
 from server.db.models import Counter, Event, HallState, Service
 from server.queue.context import Tx
@@ -66,7 +70,7 @@ class Hall:
         self.db.write(sync)
         self.bus.last_seq = self.read(lambda tx: tx.s.get(HallState, self.code).seq)
 
-    def write(self, fn: Callable[[Tx], R]) -> R:
+    def _job(self, fn: Callable[[Tx], R]) -> Callable[[Session], tuple[R, list[dict]]]:
         def run(s: Session) -> tuple[R, list[dict[str, Any]]]:
             self.db.lock_hall(s, self.code)
             tx = Tx(s, self.cfg, self.clock.now())
@@ -74,20 +78,49 @@ class Hall:
             events = self._number(tx)
             return result, events
 
-        result, events = self.db.write(run)
+        run.sql_only = getattr(fn, "sql_only", False)  # type: ignore[attr-defined]
+        return run
+
+    def write(self, fn: Callable[[Tx], R]) -> R:
+        result, events = self.db.write(self._job(fn))
         self.bus.publish_threadsafe(events)
         return result
 
+    async def write_async(self, fn: Callable[[Tx], R]) -> R:
+        """`write` for a request handler. On SQLite the group writer's future is awaited on
+        the loop directly (no worker thread in between); the events are published from the
+        writer thread right after the commit, whether or not the request is still waiting."""
+        if not self.db.is_sqlite:
+            return await anyio.to_thread.run_sync(self.write, fn)
+        fut = self.db.submit(self._job(fn))
+        fut.add_done_callback(self._publish_committed)
+        result, _events = await asyncio.wrap_future(fut)
+        return result
+
+    def _publish_committed(self, fut: Future) -> None:
+        if not fut.cancelled() and fut.exception() is None:
+            self.bus.publish_threadsafe(fut.result()[1])
+
+    _BUMP_SEQ = Sql("UPDATE hall_state SET seq = seq + :n WHERE hall = :h RETURNING seq")
+    _STORE = Sql("INSERT INTO event (seq, hall, type, at, payload) "
+                 "VALUES (:seq, :hall, :type, :at, :payload)")
+
     def _number(self, tx: Tx) -> list[dict[str, Any]]:
+        """Give the transaction's events their sequence numbers and store them. Plain SQL
+        (`Sql`), not the ORM: this runs in every writing transaction, on the single writer."""
         if not tx.events:
             return []
-        state = tx.s.get(HallState, self.code)
-        for ev in tx.events:
-            state.seq += 1
-            ev["seq"] = state.seq
-            tx.s.add(Event(seq=state.seq, hall=self.code, type=ev["type"], at=tx.now,
-                           payload=json.dumps(ev, ensure_ascii=False, default=str)))
-        tx.s.flush()
+        n = len(tx.events)
+        last = self._BUMP_SEQ.one(tx.s, {"n": n, "h": self.code})[0]
+        # A HallState the transaction loaded (housekeeping) must not keep a stale seq.
+        state = tx.s.identity_map.get(tx.s.identity_key(HallState, self.code))
+        if state is not None:
+            set_committed_value(state, "seq", last)
+        for seq, ev in enumerate(tx.events, start=last - n + 1):
+            ev["seq"] = seq
+            self._STORE.run(tx.s, {"seq": seq, "hall": self.code, "type": ev["type"],
+                                   "at": tx.now,
+                                   "payload": json.dumps(ev, ensure_ascii=False, default=str)})
         for hook in self.in_tx_hooks:
             hook(tx.s, tx.events)
         return tx.events

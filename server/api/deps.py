@@ -8,7 +8,7 @@ from typing import Annotated, TypeVar
 import anyio
 from fastapi import Depends, HTTPException, Path, Request
 
-from server.auth import Principal, resolve
+from server.auth import Principal, TokenResolver
 from server.hall import Hall
 from server.queue.context import Tx
 
@@ -23,12 +23,13 @@ _UNAUTH = ("Cần đăng nhập: gửi Authorization: Bearer TOKEN. (Sign in fir
            "Authorization: Bearer TOKEN.)")
 
 
-def get_hall(request: Request) -> Hall:
+async def get_hall(request: Request) -> Hall:
+    # async: FastAPI runs a plain `def` dependency in a worker thread (a hop per request)
     return request.app.state.hall
 
 
 async def write(hall: Hall, fn: Callable[[Tx], R]) -> R:
-    return await anyio.to_thread.run_sync(hall.write, fn)
+    return await hall.write_async(fn)
 
 
 async def read(hall: Hall, fn: Callable[[Tx], R]) -> R:
@@ -43,11 +44,30 @@ def bearer(request: Request) -> str | None:
     return None
 
 
+def token_resolver(hall: Hall) -> TokenResolver:
+    """The hall's resolver (made on first use; closed with the database)."""
+    r = hall.db.token_resolver
+    if not isinstance(r, TokenResolver):
+        r = TokenResolver(hall.db.url, is_sqlite=hall.db.is_sqlite)
+        hall.db.token_resolver = r
+        hall.db.on_dispose.append(r.close)
+    return r
+
+
 async def principal_for(hall: Hall, token: str | None) -> Principal | None:
+    """Who sends `token`: on SQLite read on the event loop (one indexed lookup, always
+    fresh); on PostgreSQL from a cache of at most a second, else in a worker thread."""
     if not token:
         return None
+    r = token_resolver(hall)
+    now = hall.clock.now()
+    if r.inline:
+        return r.lookup_inline(token, now)
+    p = r.cached(token, now)
+    if p is not None:
+        return p
     return await anyio.to_thread.run_sync(
-        lambda: hall.db.read(lambda s: resolve(s, token, hall.clock.now())))
+        lambda: hall.db.read(lambda s: r.lookup_session(s, token, hall.clock.now())))
 
 
 async def principal(request: Request, hall: Hall = Depends(get_hall)) -> Principal:

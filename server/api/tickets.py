@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Body, Depends, Header, HTTPException, Request
+from fastapi import APIRouter, Body, Depends, Header, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
 from contracts.api import TicketIn, TicketOut
 from server.api.deps import RowId, get_hall, principal, read, require, write
 from server.api.errors import responses
 from server.auth import Principal
+from server.db.database import sql_only
 from server.hall import Hall
 from server.queue import tickets as tk
 from server.queue.counters import brief
@@ -29,16 +30,20 @@ async def issue_ticket(body: TicketIn, request: Request, hall: Hall = Depends(ge
                        idempotency_key: str | None = Header(
                            default=None, max_length=64, pattern=r"^[A-Za-z0-9_.:-]{1,64}$",
                            description="a kiosk's retry of the same touch gets the same "
-                           "ticket")) -> TicketOut:
+                           "ticket")) -> Response:
     limiter = request.app.state.kiosk_limiter
     if p.kind == "device" and not limiter.allow(p.device_id):
         wait = limiter.retry_after(p.device_id)
         raise HTTPException(429, f"Ki-ốt lấy số quá nhanh; vui lòng chờ {wait} giây. (Too many "
                             f"tickets from this kiosk; wait {wait} s.)",
                             headers={"Retry-After": str(wait)})
-    t = await write(hall, lambda tx: tk.issue(tx, body.service, body.priority, body.lang,
-                                              body.dossier_code, p.device_id, idempotency_key))
-    return await read(hall, lambda tx: tk.ticket_out(tx, t))
+    # The number, the people ahead and the estimate in one transaction on the writer; then
+    # the model is serialised once here (FastAPI would validate a returned model again).
+    out = await write(hall, sql_only(lambda tx: tk.issue_out(
+        tx, body.service, body.priority, body.lang, body.dossier_code, p.device_id,
+        idempotency_key)))
+    return Response(out.__pydantic_serializer__.to_json(out), status_code=201,
+                    media_type="application/json")
 
 
 @router.get("/tickets/{ticket_id}")

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlmodel import select
-
 from contracts.api import CounterState, Outcome, TicketBrief, TicketState
-from server.db.models import Counter, Ticket, Visit
+from server.db.database import Sql
+from server.db.models import QUEUED_WHERE, Counter, Ticket, Visit
 from server.engine.errors import BadInput, CounterBusy, CounterIdle, CounterPaused, EngineError
 from server.engine.selection import Candidate, pick_next
 from server.engine.states import Move, move
 from server.queue.context import Tx
 from server.queue.lookups import counter_cfg, counter_row, service_cfg, ticket_by_number
-from server.queue.tickets import QUEUED_SQL, check_dossier_code, waiting_in
+from server.queue.tickets import check_dossier_code, waiting_in
 
 
 def brief(t: Ticket) -> TicketBrief:
@@ -82,19 +81,23 @@ def _lane_heads(tx: Tx, day: date, counter: int, services: list[str]) -> list[Ca
     engine's order is (priority class, issue order), which the partial index `ix_ticket_lane`
     keeps, so each head is one index probe; the engine then chooses between the heads. The
     state test is literal SQL because SQLite matches a partial index only against literals."""
-    order = (Ticket.priority_rank, Ticket.id)
-
-    def head(*where) -> Ticket | None:
-        q = select(Ticket).where(Ticket.day == day, QUEUED_SQL, *where).order_by(*order)
-        return tx.s.exec(q.limit(1)).first()  # LIMIT: .first() alone loads every row
-
-    heads = [head(Ticket.target_counter == counter, Ticket.transferred.is_(flag))
-             for flag in (True, False)]
+    rows = [_TARGET_HEAD.run(tx.s, {"d": day, "c": counter, "t": flag}).fetchone()
+            for flag in (True, False)]
     for code in services:
-        heads += [head(Ticket.service == code, Ticket.target_counter.is_(None),
-                       Ticket.transferred.is_(flag)) for flag in (True, False)]
-    return [Candidate(t.id, t.service, t.priority_rank, t.transferred, t.target_counter, t.id)
-            for t in heads if t is not None]
+        rows += [_LANE_HEAD.run(tx.s, {"d": day, "s": code, "t": flag}).fetchone()
+                 for flag in (True, False)]
+    return [Candidate(id_, service, rank, bool(transferred), target, id_)
+            for id_, service, rank, transferred, target in filter(None, rows)]
+
+
+# The heads as plain SQL on the writer's cursor (`Sql`: no ORM objects for rows not chosen).
+# The lane query states `ix_ticket_lane`'s condition word for word (QUEUED_WHERE), so SQLite
+# reads the head as the first entry of that partial index: no sort, LIMIT 1.
+_HEAD_COLS = "SELECT id, service, priority_rank, transferred, target_counter FROM ticket"
+_LANE_HEAD = Sql(f"{_HEAD_COLS} WHERE day = :d AND service = :s AND transferred = :t AND "
+                 f"{QUEUED_WHERE} ORDER BY priority_rank, id LIMIT 1")
+_TARGET_HEAD = Sql(f"{_HEAD_COLS} WHERE day = :d AND target_counter = :c AND transferred = :t "
+                   "AND state IN ('waiting', 'transferred') ORDER BY priority_rank, id LIMIT 1")
 
 
 def next_ticket(tx: Tx, number: int, officer_id: int | None) -> tuple[Visit, Ticket] | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from contracts.hall_config import Counter as CounterCfg
+from contracts.hall_config import HallConfig
 from contracts.hall_config import Service as ServiceCfg
 from server.db.models import Counter, Ticket, Visit
 from server.engine.errors import UnknownCounter, UnknownService, UnknownTicket, UnknownVisit
@@ -21,10 +22,15 @@ def service_cfg(tx: Tx, code: str) -> ServiceCfg:
 
 
 def counter_cfg(tx: Tx, number: int) -> CounterCfg:
-    c = tx.cfg.counter(number)
+    return counter_in(tx.cfg, number)
+
+
+def counter_in(cfg: HallConfig, number: int) -> CounterCfg:
+    """The counter from the hall's file (404 if it has none): no database, no transaction."""
+    c = cfg.counter(number)
     if c is None:
         raise UnknownCounter(f"Không có quầy số {number}. (Unknown counter {number}; counters "
-                             f"are 1–{max(x.number for x in tx.cfg.counters)}.)", counter=number)
+                             f"are 1–{max(x.number for x in cfg.counters)}.)", counter=number)
     return c
 
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
-from sqlalchemy import func, or_, text
 from sqlmodel import select
 
 from contracts.api import TicketOut, TicketState
 from contracts.ticket_view import TicketView
-from server.db.models import Counter, Ticket, Visit
+from server.db.database import Sql
+from server.db.models import Ticket, Visit
 from server.engine import estimate
 from server.engine.errors import (
     BadDossierCode,
@@ -26,10 +27,6 @@ from server.queue.context import Tx
 from server.queue.lookups import service_cfg, ticket_by_id
 
 _RECENT_VISITS = 20
-# Queued, as literal SQL worded like the partial index `ix_ticket_lane`: SQLite uses a
-# partial index only when the query states its condition with literals, not parameters.
-QUEUED_SQL = text("ticket.state IN ('waiting', 'transferred')")
-assert {s.value for s in QUEUED} == {"waiting", "transferred"}
 
 
 def check_dossier_code(tx: Tx, code: str) -> str:
@@ -61,36 +58,90 @@ def _route_dossier(tx: Tx, code: str) -> str:
 
 
 def _allocate_seq(tx: Tx, service: str, first: int) -> int:
-    row = tx.s.execute(
-        text("INSERT INTO number_seq (day, service, last) VALUES (:d, :s, :first) "
-             "ON CONFLICT (day, service) DO UPDATE SET last = number_seq.last + 1 "
-             "RETURNING last"),
-        {"d": tx.today, "s": service, "first": first},
-    ).one()
-    return int(row[0])
+    return int(_ALLOCATE.one(tx.s, {"d": tx.today, "s": service, "first": first})[0])
 
 
-def waiting_ahead(tx: Tx, t: Ticket) -> int:
+# The statements of the ticket paths are plain SQL run on the transaction's cursor (`Sql`):
+# they run on the single writer for every ticket and every call, where building and compiling
+# SQLAlchemy statements and ORM objects cost several times what SQLite spends on them.
+# "Queued" is spelled with literals, as in the indexes (SQLite matches a partial index only
+# against the same literal condition): `ix_ticket_queue` (day, service, state, priority_rank,
+# id) covers the counts below, so they read the index alone.
+_ALLOCATE = Sql("INSERT INTO number_seq (day, service, last) VALUES (:d, :s, :first) "
+                "ON CONFLICT (day, service) DO UPDATE SET last = number_seq.last + 1 "
+                "RETURNING last")
+_INSERT = Sql(
+    "INSERT INTO ticket (day, service, service_seq_key, seq, number, state, priority, "
+    "priority_rank, transferred, issued_at, queued_at, lang, device_id, dossier_code, "
+    "request_key) VALUES (:day, :service, :service, :seq, :number, 'waiting', :priority, "
+    ":rank, :no, :now, :now, :lang, :device_id, :dossier_code, :request_key) RETURNING id")
+_ISSUED_COLS = ("id, day, service, number, state, priority, priority_rank, issued_at, lang, "
+                "transferred, target_counter")
+_EARLIER = Sql(f"SELECT {_ISSUED_COLS} FROM ticket "
+               "WHERE device_id = :device_id AND request_key = :key")
+_QUEUED = "state IN ('waiting', 'transferred')"
+assert {st.value for st in QUEUED} == {"waiting", "transferred"}
+_WAITING = Sql(f"SELECT count(*) FROM ticket WHERE day = :d AND service = :s AND {_QUEUED}")
+_WAITING_ALL = Sql("SELECT service, count(*) FROM ticket WHERE day = :d "
+                   f"AND {_QUEUED} GROUP BY service")
+# Ahead of a ticket: the queued tickets of its service before it in (priority, issue) order,
+# counted on the covering index, less those sent to one counter (few; `ix_ticket_target`).
+_BEFORE = ("(priority_rank < :rank OR (priority_rank = :rank AND id < :id)) AND id <> :id")
+_WAITING_AND_AHEAD = Sql(
+    f"SELECT count(*), coalesce(sum(CASE WHEN {_BEFORE} THEN 1 ELSE 0 END), 0) FROM ticket "
+    f"WHERE day = :d AND service = :s AND {_QUEUED}")
+_AHEAD_ALL = Sql(f"SELECT count(*) FROM ticket WHERE day = :d AND service = :s AND {_QUEUED} "
+                 f"AND {_BEFORE}")
+# (the service test inside the sum, so that SQLite walks `ix_ticket_target`, not the queue)
+_AHEAD_TARGETED = Sql(f"SELECT coalesce(sum(CASE WHEN service = :s AND {_BEFORE} THEN 1 "
+                      "ELSE 0 END), 0) FROM ticket WHERE day = :d AND target_counter IS NOT "
+                      f"NULL AND {_QUEUED}")
+_RECENT = Sql("SELECT started_at, called_at, finished_at FROM visit WHERE service = :s "
+              "AND status = 'finished' AND finished_at IS NOT NULL AND called_at >= :since "
+              "ORDER BY finished_at DESC LIMIT :n")
+_PAUSED = Sql("SELECT number FROM counter WHERE paused = :yes")
+
+
+@dataclass(frozen=True)
+class IssuedTicket:
+    """A ticket as `issue` returns it: the columns its callers read, without an ORM object.
+    The attribute names are the Ticket model's, so `ticket_out` takes either."""
+
+    id: int
+    day: date
+    service: str
+    number: str
+    state: str
+    priority: str | None
+    priority_rank: int
+    issued_at: datetime
+    lang: str
+    transferred: bool = False
+    target_counter: int | None = None
+
+    @classmethod
+    def from_row(cls, row: tuple) -> IssuedTicket:
+        (id_, day, service, number, state, priority, rank, issued_at, lang, transferred,
+         target) = row
+        return cls(id_, Sql.day(day), service, number, state, priority, rank,
+                   Sql.utc(issued_at), lang, bool(transferred), target)
+
+
+def waiting_ahead(tx: Tx, t: Ticket | IssuedTicket) -> int:
     """Queued tickets of the same service that would be called before `t` (an estimate:
     a counter's preference for another service may still let someone pass)."""
-    q = select(func.count()).select_from(Ticket).where(
-        Ticket.day == t.day, Ticket.service == t.service,
-        Ticket.state.in_([s.value for s in QUEUED]), Ticket.target_counter.is_(None),
-        Ticket.id != t.id,
-        or_(Ticket.priority_rank < t.priority_rank,
-            (Ticket.priority_rank == t.priority_rank) & (Ticket.id < t.id)),
-    )
-    return int(tx.s.exec(q).one())
+    p = {"d": t.day, "s": t.service, "rank": t.priority_rank, "id": t.id}
+    return int(_AHEAD_ALL.scalar(tx.s, p)) - int(_AHEAD_TARGETED.scalar(tx.s, p))
 
 
 def recent_service_times(tx: Tx, service: str) -> list[float]:
-    rows = tx.s.exec(
-        select(Visit.started_at, Visit.called_at, Visit.finished_at)
-        .where(Visit.service == service, Visit.status == "finished",
-               Visit.finished_at.is_not(None), Visit.called_at >= _day_start(tx))
-        .order_by(Visit.finished_at.desc()).limit(_RECENT_VISITS)
-    ).all()
-    return [((f - (s or c)).total_seconds()) for s, c, f in rows]
+    rows = _RECENT.run(tx.s, {"s": service, "since": _day_start(tx),
+                              "n": _RECENT_VISITS}).fetchall()
+    out = []
+    for started, called, finished in rows:
+        began = Sql.utc(started) or Sql.utc(called)
+        out.append((Sql.utc(finished) - began).total_seconds())
+    return out
 
 
 def _day_start(tx: Tx) -> datetime:
@@ -102,18 +153,19 @@ def counters_open(tx: Tx, service: str) -> int:
     numbers = [c.number for c in tx.cfg.counters_for(service)]
     if not numbers:
         return 0
-    paused = tx.s.exec(select(func.count()).select_from(Counter).where(
-        Counter.number.in_(numbers), Counter.paused.is_(True))).one()
-    return max(1, len(numbers) - int(paused))
+    paused = {n for (n,) in _PAUSED.run(tx.s, {"yes": True}).fetchall()}
+    return max(1, len(numbers) - len(paused.intersection(numbers)))
 
 
 def estimate_wait(tx: Tx, service: str, ahead: int) -> int:
     svc = service_cfg(tx, service)
+    if ahead <= 0:
+        return 0  # nobody ahead: no wait, whatever the service times (no queries needed)
     mean = estimate.mean_service_s(recent_service_times(tx, service), svc.avg_service_s)
     return estimate.estimated_wait_s(ahead, mean, counters_open(tx, service))
 
 
-def ticket_view(tx: Tx, t: Ticket, ahead: int, wait_s: int) -> TicketView:
+def ticket_view(tx: Tx, t: Ticket | IssuedTicket, ahead: int, wait_s: int) -> TicketView:
     svc = service_cfg(tx, t.service)
     group = tx.cfg.priority_group(t.priority) if t.priority else None
     base = tx.cfg.hall.public_url.rstrip("/")
@@ -130,18 +182,21 @@ def ticket_view(tx: Tx, t: Ticket, ahead: int, wait_s: int) -> TicketView:
 
 def issue(tx: Tx, service: str | None, priority: str | None, lang: str,
           dossier_code: str | None, device_id: int | None,
-          request_key: str | None = None) -> Ticket:
+          request_key: str | None = None) -> IssuedTicket:
     """A new ticket; or, for a request the kiosk retries with the same Idempotency-Key, the
-    ticket that request already got (a lost answer must not cost a second number).
+    ticket that request already got (a lost answer must not cost a second number)."""
+    return _issue(tx, service, priority, lang, dossier_code, device_id, request_key)[0]
 
-    Only what must be decided under the write lock happens here (the number and the row);
-    the people ahead and the estimate are read after the commit by `ticket_out`, off the
-    single writer."""
+
+def _issue(tx: Tx, service: str | None, priority: str | None, lang: str,
+           dossier_code: str | None, device_id: int | None,
+           request_key: str | None) -> tuple[IssuedTicket, int | None]:
+    """`issue`, and for a new ticket the people ahead of it, counted in the same pass over
+    the queue as the waiting count its event carries (None for a retried request)."""
     if request_key and device_id is not None:
-        earlier = tx.s.exec(select(Ticket).where(Ticket.device_id == device_id,
-                                                 Ticket.request_key == request_key)).first()
+        earlier = _EARLIER.run(tx.s, {"device_id": device_id, "key": request_key}).fetchone()
         if earlier is not None:
-            return earlier
+            return IssuedTicket.from_row(earlier), None
     if service is None:
         if not dossier_code:
             raise BadInput("Hãy chọn dịch vụ. (Give a service, or a dossier_code to collect a "
@@ -157,43 +212,70 @@ def issue(tx: Tx, service: str | None, priority: str | None, lang: str,
                            f"{priority!r}; known: {known}.)", priority=priority)
         rank = group.rank
     check_can_issue(tx.cfg.hours, tx.now, tx.cfg.zone)
+    today = tx.today
     seq = _allocate_seq(tx, svc.code, svc.first)
     issued_today = seq - svc.first + 1
     if seq > svc.last or (svc.daily_cap and issued_today > svc.daily_cap):
         raise ServiceFull(f"Dịch vụ {svc.name} đã hết số thứ tự hôm nay. (Service {svc.name_en} "
                           f"has given out all its tickets for today.)", service=svc.code)
-    t = Ticket(
-        day=tx.today, service=svc.code, service_seq_key=svc.code, seq=seq,
-        number=svc.format_number(seq), state=TicketState.waiting.value, priority=priority,
-        priority_rank=rank, issued_at=tx.now, queued_at=tx.now, lang=lang, device_id=device_id,
-        dossier_code=check_dossier_code(tx, dossier_code) if dossier_code else None,
-        request_key=request_key if device_id is not None else None,
-    )
-    tx.s.add(t)
-    tx.s.flush()
+    code = check_dossier_code(tx, dossier_code) if dossier_code else None
+    number = svc.format_number(seq)
+    (ticket_id,) = _INSERT.one(tx.s, {
+        "day": today, "service": svc.code, "seq": seq, "number": number, "priority": priority,
+        "rank": rank, "no": False, "now": tx.now, "lang": lang, "device_id": device_id,
+        "dossier_code": code, "request_key": request_key if device_id is not None else None})
+    t = IssuedTicket(ticket_id, today, svc.code, number, TicketState.waiting.value, priority,
+                     rank, tx.now, lang)
+    waiting, ahead = _queue_position(tx, t)
     tx.emit("ticket_issued", ticket_id=t.id, number=t.number, service=t.service,
-            priority=priority, waiting=waiting_in(tx, t.service)[t.service])
-    return t
+            priority=priority, waiting=waiting)
+    return t, ahead
+
+
+def issue_out(tx: Tx, service: str | None, priority: str | None, lang: str,
+              dossier_code: str | None, device_id: int | None,
+              request_key: str | None = None) -> TicketOut:
+    """`issue` and the kiosk's answer in one transaction: the people ahead and the estimate
+    are counted where the number was decided, with no second transaction (or thread) after."""
+    t, ahead = _issue(tx, service, priority, lang, dossier_code, device_id, request_key)
+    return ticket_out(tx, t, ahead)
+
+
+def _queue_position(tx: Tx, t: Ticket | IssuedTicket) -> tuple[int, int]:
+    """(queued tickets of t's service, those of them ahead of t) in one pass over the queue:
+    on the hot path both are needed, and each pass reads every queued ticket's index entry."""
+    p = {"d": t.day, "s": t.service, "rank": t.priority_rank, "id": t.id}
+    waiting, ahead_all = _WAITING_AND_AHEAD.one(tx.s, p)
+    return int(waiting), int(ahead_all) - int(_AHEAD_TARGETED.scalar(tx.s, p))
 
 
 def waiting_in(tx: Tx, *services: str) -> dict[str, int]:
-    """Queued tickets per service now: events carry it so boards need no reload."""
-    rows = tx.s.exec(select(Ticket.service, func.count()).where(
-        Ticket.day == tx.today, Ticket.service.in_(services),
-        Ticket.state.in_([s.value for s in QUEUED])).group_by(Ticket.service)).all()
+    """Queued tickets per service now: events carry it so boards need no reload. Counted
+    over the covering index `ix_ticket_queue` (day, service, state)."""
+    if len(services) == 1:
+        return {services[0]: int(_WAITING.scalar(tx.s, {"d": tx.today, "s": services[0]}))}
     counts = {code: 0 for code in services}
-    counts.update({code: int(n) for code, n in rows})
+    for code, n in _WAITING_ALL.run(tx.s, {"d": tx.today}).fetchall():
+        if code in counts:
+            counts[code] = int(n)
     return counts
 
 
-def ticket_out(tx: Tx, t: Ticket) -> TicketOut:
-    """A ticket as the kiosk prints it, with today's figures (for a retry or a reprint)."""
-    queued = t.state in {s.value for s in QUEUED}
-    ahead = waiting_ahead(tx, t) if queued else 0
+def ticket_out(tx: Tx, t: Ticket | IssuedTicket, ahead: int | None = None) -> TicketOut:
+    """A ticket as the kiosk prints it, with today's figures (for a retry or a reprint).
+    `ahead`: the people ahead, when the caller counted them in this transaction already."""
+    queued = t.state in _QUEUED_STATES
+    if not queued:
+        ahead = 0
+    elif ahead is None:
+        ahead = waiting_ahead(tx, t)
     wait_s = estimate_wait(tx, t.service, ahead) if queued else 0
     return TicketOut(id=t.id, number=t.number, service=t.service, issued_at=t.issued_at,
                      waiting_ahead=ahead, estimated_wait_s=wait_s, priority=t.priority,
                      state=TicketState(t.state), view=ticket_view(tx, t, ahead, wait_s))
+
+
+_QUEUED_STATES = frozenset(s.value for s in QUEUED)
 
 
 def cancel(tx: Tx, ticket_id: int) -> Ticket:
