@@ -26,6 +26,7 @@ class EventType(StrEnum):
     finished = "finished"
     rated = "rated"
     cancelled = "cancelled"
+    ticket_reprinted = "ticket_reprinted"  # ticket_id, number, service: a failed print again
     counter_paused = "counter_paused"
     counter_resumed = "counter_resumed"
     day_opened = "day_opened"

@@ -58,12 +58,14 @@ async def get_ticket(ticket_id: RowId, hall: Hall = Depends(get_hall),
 
 
 @router.post("/tickets/{ticket_id}/reprint", response_model=TicketOut,
-             responses=responses(404))
+             responses=responses(403, 404, 409))
 async def reprint(ticket_id: RowId, hall: Hall = Depends(get_hall),
-                  _: Principal = Depends(require("kiosk", "officer", "manager", "admin"))
+                  p: Principal = Depends(require("kiosk", "officer", "manager", "admin"))
                   ) -> TicketOut:
-    """The same ticket again (same number, today's figures) for a print that failed."""
-    return await read(hall, lambda tx: tk.ticket_out(tx, ticket_by_id(tx, ticket_id)))
+    """The same ticket again (same number, today's figures) for a print that failed: a
+    kiosk its own tickets, staff any; only while the ticket is today's and still live."""
+    kiosk = p.device_id if p.kind == "device" else None
+    return await write(hall, lambda tx: tk.reprint(tx, ticket_id, kiosk))
 
 
 @router.post("/tickets/{ticket_id}/printed", responses=responses(409))

@@ -18,6 +18,7 @@ from server.engine.errors import (
     BadInput,
     DossierNotFound,
     EngineError,
+    Forbidden,
     ServiceFull,
 )
 from server.engine.hours import check_can_issue
@@ -276,6 +277,28 @@ def ticket_out(tx: Tx, t: Ticket | IssuedTicket, ahead: int | None = None) -> Ti
 
 
 _QUEUED_STATES = frozenset(s.value for s in QUEUED)
+# A ticket worth paper again: the citizen is still in the hall's queue or at a counter.
+_REPRINTABLE = _QUEUED_STATES | {TicketState.called.value, TicketState.serving.value}
+
+
+def reprint(tx: Tx, ticket_id: int, kiosk_id: int | None) -> TicketOut:
+    """The same ticket again, with today's figures, for a print that failed. Refused for a
+    ticket of another day or one whose visit is over (its number means nothing on paper
+    now), and for a kiosk asking for another kiosk's ticket (a kiosk reprints only what it
+    printed; staff may reprint any). Logged as `ticket_reprinted`."""
+    t = ticket_by_id(tx, ticket_id)
+    if kiosk_id is not None and t.device_id != kiosk_id:
+        raise Forbidden(f"Ki-ốt này không cấp số {t.number}; hãy in lại ở ki-ốt đã cấp hoặc "
+                        f"nhờ cán bộ. (This kiosk did not issue {t.number}; reprint it at the "
+                        "kiosk that did, or ask the staff.)", number=t.number)
+    if t.day != tx.today or t.state not in _REPRINTABLE:
+        when = "" if t.day == tx.today else f" (ngày {t.day:%d/%m/%Y})"
+        raise EngineError(f"Số {t.number}{when} không còn trong hàng chờ; không in lại. Mời "
+                          f"công dân lấy số mới. (Ticket {t.number} is no longer in the queue"
+                          f" ({t.state}, {t.day}); take a new one.)", number=t.number,
+                          state=t.state)
+    tx.emit("ticket_reprinted", ticket_id=t.id, number=t.number, service=t.service)
+    return ticket_out(tx, t)
 
 
 def cancel(tx: Tx, ticket_id: int) -> Ticket:

@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 
 import websockets.sync.client as wsc
+from sqlalchemy import text
 
 from contracts.hall_config import DEFAULT_CONFIG, load_hall_config
 
@@ -90,6 +91,18 @@ def test_errors_are_json_a_person_can_read(live):
     assert officer.post("/api/v1/counters/2/next").status_code == 204
 
 
+def _log(live) -> list[dict]:
+    """The hall's stored event log."""
+    from server.db.database import Database
+
+    db = Database(live.db_url)
+    try:
+        return db.read(lambda s: [json.loads(p) for (p,) in s.exec(
+            text("SELECT payload FROM event ORDER BY seq")).all()])
+    finally:
+        db.dispose()
+
+
 def test_a_retried_request_gets_the_same_ticket_and_reprint(live):
     kiosk = live.client(live.device_token("kiosk-1"))
     key = {"Idempotency-Key": "touch-42"}
@@ -103,5 +116,19 @@ def test_a_retried_request_gets_the_same_ticket_and_reprint(live):
     assert info["printed"] is False and info["print_error"] == "paper out"
     again = kiosk.post(f"/api/v1/tickets/{a['id']}/reprint").json()
     assert again["number"] == "2001" and again["view"]["number"] == "2001"
+    # only the kiosk that issued it, or staff; and only while the ticket is live
+    other = live.client(live.device_token("kiosk-2"))
+    refused = other.post(f"/api/v1/tickets/{a['id']}/reprint")
+    assert refused.status_code == 403 and "2001" in refused.json()["detail"]
+    manager = live.client(live.login("quanly", role="manager"))
+    assert manager.post(f"/api/v1/tickets/{a['id']}/reprint").json()["number"] == "2001"
+    officer = live.client(live.login("an", counter=3))  # counter 3 serves DD
+    assert officer.post("/api/v1/counters/3/next").json()["ticket"]["number"] == "2001"
+    assert kiosk.post(f"/api/v1/tickets/{a['id']}/reprint").status_code == 200  # called
+    officer.post("/api/v1/counters/3/finish", json={}).raise_for_status()
+    over = kiosk.post(f"/api/v1/tickets/{a['id']}/reprint")
+    assert over.status_code == 409 and "không còn trong hàng chờ" in over.json()["detail"]
+    reprinted = [e for e in _log(live) if e["type"] == "ticket_reprinted"]
+    assert [e["number"] for e in reprinted] == ["2001", "2001", "2001"]
     snap = kiosk.get("/api/v1/hall").json()
     assert [g["code"] for g in snap["priority_groups"]][:1] == ["elderly"]

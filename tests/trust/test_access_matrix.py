@@ -88,7 +88,8 @@ TABLE: dict[tuple[str, str], Rule] = {
         {"kiosk", "manager", "admin"}, {200}, "the kiosk reports its print",
         body={"reason": "hết giấy"}),
     ("POST", "/api/v1/tickets/{ticket_id}/reprint"): R(
-        {"kiosk"} | PEOPLE, {200}, "a kiosk or a person at a desk reprints a failed ticket"),
+        {"kiosk"} | PEOPLE, {200}, "a kiosk or a person at a desk reprints a failed ticket",
+        ids={"ticket_id": "reprintable"}),
     # people handle tickets outside a counter
     ("POST", "/api/v1/tickets/{ticket_id}/cancel"): R(
         PEOPLE, {200, 409}, "an officer or manager cancels a ticket", ids={"ticket_id": "spare"}),
@@ -153,11 +154,12 @@ def hall(tmp_path_factory):
     live.role_tokens = tokens(live)
     kiosk = live.client(live.role_tokens["kiosk"])
     issued = [kiosk.post("/api/v1/tickets", json={"service": s}).json()
-              for s in ("HT", "HT", "HT", "CT", "HT", "CT")]
+              for s in ("HT", "HT", "HT", "CT", "HT", "CT", "DD")]
     officer = live.client(live.role_tokens["officer_here"])
     officer.post(f"/api/v1/counters/{HERE}/next").raise_for_status()
     visit = officer.post(f"/api/v1/counters/{HERE}/finish", json={}).json()["visit_id"]
-    live.ids = {"ticket_id": issued[0]["id"], "spare": issued[-1]["id"], "visit_id": visit,
+    live.ids = {"ticket_id": issued[0]["id"], "spare": issued[-2]["id"], "visit_id": visit,
+                "reprintable": issued[-1]["id"],  # DD: counter 1 never calls it
                 "number": HERE, "counter": HERE, "path": "panel.css", "free": 3}
     live.checks = 0
     live.http = httpx.Client(base_url=live.url, timeout=10)  # one kept-alive connection
