@@ -14,10 +14,11 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pygame
 
+from contracts.server_clock import ServerClock
 from display.client import HallClient, Note
 from display.model import BoardFilter, BoardState, CallView, connection, fold
 from display.render import Renderer
@@ -39,6 +40,11 @@ class BoardApp:
         self.state = state or BoardState()
         self.on_call = on_call
         self.frames = 0
+        self.clock = ServerClock()
+
+    def wall(self) -> datetime:
+        """The hall's time as the server keeps it (contracts.server_clock)."""
+        return self.clock.now()
 
     def pump(self, now: float | None = None) -> int:
         """Fold everything the link delivered; returns how many notes were handled."""
@@ -64,6 +70,8 @@ class BoardApp:
             self.apply(note.data, now)
 
     def apply(self, message: dict, now: float) -> None:
+        if isinstance(message, dict):
+            self.clock.follow(message)
         folded = fold(self.state, message, now, self.filter)
         self.state = folded.state
         if folded.problem:
@@ -86,7 +94,7 @@ class BoardApp:
         now = time.monotonic() if now is None else now
         self.pump(now)
         if self.renderer is not None:
-            self.renderer.draw(surface, self.state, now, wall or datetime.now(UTC))
+            self.renderer.draw(surface, self.state, now, wall or self.wall())
         self.frames += 1
 
 

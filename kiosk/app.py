@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pygame
 
 from contracts.api import TicketOut
+from contracts.server_clock import ServerClock
 from kiosk import machine as m
 from kiosk.draw import Canvas
 from kiosk.fonts import Fonts
@@ -57,7 +58,10 @@ class KioskApp:
         self.zone = zone
         self.width_mm = width_mm
         self.clock = clock
-        self.wall_clock = wall_clock or (lambda z: datetime.now(z))
+        # The server's time (followed from the snapshot and events): the clock on screen and
+        # "open / closed" agree with the tickets, on a drifted PC or a demo's fast clock too.
+        self.server_clock = ServerClock()
+        self.wall_clock = wall_clock or self.server_clock.now
         self.effects = effects or (lambda effect: None)
         self.allow_escape = allow_escape
         self.inbox: queue.SimpleQueue[m.Event] = queue.SimpleQueue()
@@ -111,6 +115,10 @@ class KioskApp:
         self._draw(now, wall)
 
     def _handle(self, event: m.Event, now: float) -> None:
+        if isinstance(event, m.LinkUp | m.HallReloaded):
+            self.server_clock.follow(event.snapshot)
+        elif isinstance(event, m.HallEvent):
+            self.server_clock.follow(event.event)
         try:
             effects = self.kiosk.handle(event, now)
         except Exception:  # e.g. a malformed snapshot: keep the kiosk up, keep the old state

@@ -264,3 +264,25 @@ def test_any_sequence_of_calls_keeps_the_board_consistent(calls) -> None:
     assert len(s.recent) <= MAX_RECENT
     keys = [c.key for c in s.recent]
     assert len(keys) == len(set(keys))
+
+
+def test_the_board_clock_follows_the_server_clock():
+    """A demo's fast clock (or a drifted PC): the board shows the server's time, as the
+    panels and tickets do; jitter of a few ms from event stamps does not move it."""
+    from datetime import UTC, datetime, timedelta
+
+    from display.app import BoardApp
+
+    app = BoardApp()
+    server_now = datetime.now(UTC) - timedelta(hours=14, minutes=40)  # 07:53 of a fast day
+    app.apply({"type": "snapshot", "seq": 0, "now": server_now.isoformat()}, 0.0)
+    assert abs((app.wall() - server_now).total_seconds()) < 1.0
+    offset = app.clock.offset_s
+    app.apply({"type": "called", "seq": 1, "at": (server_now - timedelta(seconds=0.2))
+               .isoformat()}, 0.1)
+    assert app.clock.offset_s == offset  # a commit stamp a moment old: no change
+    later = server_now + timedelta(minutes=5)  # the fast clock moved on
+    app.apply({"type": "called", "seq": 2, "at": later.isoformat()}, 0.2)
+    assert abs((app.wall() - later).total_seconds()) < 1.0
+    app.apply({"type": "device_health", "at": "garbage"}, 0.3)  # no seq: not a clock
+    assert abs((app.wall() - later).total_seconds()) < 1.0

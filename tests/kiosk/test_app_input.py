@@ -120,3 +120,28 @@ def test_frames_are_drawn_only_when_something_changed(app):
     app.post(m.PrinterState("paper_out"))
     app.step(0)
     assert app.frames == frames + 1
+
+
+def test_the_kiosk_keeps_the_servers_time():
+    """The clock on screen and "open / closed" follow the server's stamps (a demo's fast
+    clock, a PC whose clock drifted), not this machine's clock."""
+    from datetime import UTC, timedelta
+
+    pygame.display.init()
+    pygame.font.init()
+    try:
+        surface = pygame.display.set_mode((1280, 800))
+        kiosk = m.Kiosk(hall=hall_from_config(CFG), now=100.0)
+        app = KioskApp(kiosk, surface, zone=CFG.zone)
+        server_now = datetime.now(UTC) - timedelta(hours=9, minutes=17)
+        app.post(m.LinkUp({**snapshot(), "now": server_now.isoformat()}))
+        app.step(0)
+        shown = app.wall_clock(CFG.zone)
+        assert shown.tzinfo is not None and shown.utcoffset() == timedelta(hours=7)
+        assert abs((shown - server_now).total_seconds()) < 2
+        later = server_now + timedelta(minutes=30)
+        app.post(m.HallEvent({"type": "called", "seq": 2, "at": later.isoformat()}))
+        app.step(0)
+        assert abs((app.wall_clock(CFG.zone) - later).total_seconds()) < 2
+    finally:
+        pygame.display.quit()
