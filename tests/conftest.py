@@ -18,12 +18,7 @@ settings.register_profile("ci", derandomize=True, database=None, print_blob=True
 settings.register_profile("explore", print_blob=True)
 settings.load_profile(os.environ.get("LAYSO_HYPOTHESIS", "ci"))
 
-from tests.support.live import (  # noqa: E402,F401
-    LiveServer,
-    drop_postgres,
-    free_port,
-    postgres_url,
-)
+from tests.support.live import LiveServer, drop_postgres, postgres_url  # noqa: E402
 
 pytest_plugins = ["tests.support.browser"]  # the `browser` fixture (headless Chromium)
 

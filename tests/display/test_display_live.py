@@ -14,7 +14,8 @@ import pytest
 from display.app import BoardApp
 from display.client import HallClient
 from display.render import Renderer
-from tests.support.live import LiveServer, free_port
+from layso.servers import free_port
+from tests.support.live import LiveServer
 
 WAIT = 20.0  # a bound for a broken test, never a measurement
 

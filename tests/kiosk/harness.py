@@ -8,10 +8,7 @@ it back as a power cut or a network outage would.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import socket
-import threading
 import time
 import tomllib
 from collections.abc import Callable
@@ -25,7 +22,6 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import httpx  # noqa: E402
 import pygame  # noqa: E402
-import uvicorn  # noqa: E402
 
 from contracts.hall_config import DEFAULT_CONFIG, HallConfig, parse_hall_config  # noqa: E402
 from kiosk import machine as m  # noqa: E402
@@ -33,6 +29,8 @@ from kiosk.app import KioskApp  # noqa: E402
 from kiosk.hall import hall_from_config  # noqa: E402
 from kiosk.printing import DriverPrinter  # noqa: E402
 from kiosk.worker import KioskIO  # noqa: E402
+from layso.servers import free_port, wait_http  # noqa: E402
+from tests.support.app_server import AppServer  # noqa: E402
 
 FAST = m.Settings(
     ticket_s=30.0,  # tests press Done or check the screen; no waiting on it
@@ -51,12 +49,6 @@ def hall_config(**changes: Any) -> HallConfig:
     return parse_hall_config(data, "test hall")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
 class HallServer:
     """The real server for one hall, on a fixed loopback port; stoppable and restartable."""
@@ -64,9 +56,8 @@ class HallServer:
     cfg: HallConfig
     db_url: str
     clock: Any = None
-    port: int = field(default_factory=_free_port)
-    _server: uvicorn.Server | None = None
-    _thread: threading.Thread | None = None
+    port: int = field(default_factory=free_port)
+    _server: AppServer | None = None
 
     @property
     def url(self) -> str:
@@ -76,25 +67,15 @@ class HallServer:
         from server.app import create_app
 
         app = create_app(self.cfg, self.db_url, self.clock, scheduler=False, devices=False)
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan="on", timeout_graceful_shutdown=1)
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return self
-            time.sleep(0.05)
-        raise RuntimeError(f"server at {self.url} did not start")
+        self._server = AppServer(app, port=self.port, log_level="warning")
+        self._server.start()
+        wait_http(self.url)
+        return self
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        self._server = self._thread = None
+            self._server.stop(timeout=10)
+        self._server = None
 
     def device_token(self, name: str = "kiosk-1") -> str:
         from tests.support.live import LiveServer

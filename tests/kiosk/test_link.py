@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import queue
-import threading
 import time
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi import FastAPI, WebSocket
 
 from kiosk import machine as m
 from kiosk.worker import Backoff, KioskIO
-from tests.kiosk.harness import _free_port
 from tests.kiosk.test_machine import snapshot
+from tests.support.app_server import AppServer
 
 
 class ScriptedHall:
@@ -58,27 +56,18 @@ class ScriptedHall:
             while True:
                 await asyncio.sleep(0.05)
 
-        self.port = _free_port()
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
-                                                    log_level="error",
-                                                    timeout_graceful_shutdown=1))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.app_server = AppServer(app, force_exit=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self.app_server.url
 
     def __enter__(self) -> ScriptedHall:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.02)
+        self.app_server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.server.force_exit = True
-        self.thread.join(timeout=5)
+        self.app_server.stop()
 
 
 def _collect(hall: ScriptedHall, token: str = "good") -> tuple[KioskIO, queue.SimpleQueue]:
@@ -167,13 +156,9 @@ def test_server_errors_on_reports_are_retried(status):
             return JSONResponse({"detail": "busy", "error": "unavailable"}, status_code=status)
         return {"id": ticket_id, "printed": True}
 
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    io = KioskIO(f"http://127.0.0.1:{port}", "t", None, lambda e: None, report_retry_s=0.05)
+    server = AppServer(app)
+    server.start()
+    io = KioskIO(server.url, "t", None, lambda e: None, report_retry_s=0.05)
     io.start()
     try:
         asyncio.run_coroutine_threadsafe(io._report(42, None), io.loop).result(5)
@@ -182,6 +167,5 @@ def test_server_errors_on_reports_are_retried(status):
             time.sleep(0.02)
     finally:
         io.stop()
-        server.should_exit = True
-        thread.join(timeout=5)
+        server.stop()
     assert attempts == [42, 42, 42] and io.unreported == 0

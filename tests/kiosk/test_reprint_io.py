@@ -7,21 +7,19 @@ from __future__ import annotations
 
 import asyncio
 import queue
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from kiosk import machine as m
 from kiosk.printing import DriverPrinter
 from kiosk.worker import KioskIO
-from tests.kiosk.harness import _free_port
 from tests.kiosk.test_machine import ticket
+from tests.support.app_server import AppServer
 
 
 class ScriptedTickets:
@@ -50,26 +48,18 @@ class ScriptedTickets:
             self.reports.append((ticket_id, "print-failed"))
             return {"id": ticket_id, "printed": False}
 
-        self.port = _free_port()
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
-                                                    log_level="error",
-                                                    timeout_graceful_shutdown=1))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.app_server = AppServer(app)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self.app_server.url
 
     def __enter__(self) -> ScriptedTickets:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.02)
+        self.app_server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=5)
+        self.app_server.stop()
 
 
 @pytest.fixture

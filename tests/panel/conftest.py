@@ -16,7 +16,6 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 import pytest  # noqa: E402
-import uvicorn  # noqa: E402
 
 from server.app import create_app  # noqa: E402
 from tests.support.live import PASSWORD, LiveServer  # noqa: E402
@@ -144,11 +143,5 @@ def restart_same_port(live: LiveServer) -> LiveServer:
     port = int(live.url.rsplit(":", 1)[1])
     live.stop()
     app = create_app(live.cfg, live.db_url)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    again = LiveServer(url=live.url, db_url=live.db_url, cfg=live.cfg, app=app, thread=thread,
-                       server=server, _tokens=live._tokens)
-    again.wait_ready()
+    again = LiveServer.serve(app, live.db_url, live.cfg, port=port, tokens=live._tokens)
     return again

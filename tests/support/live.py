@@ -6,20 +6,19 @@ from __future__ import annotations
 import contextlib
 import signal
 import subprocess
-import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import uvicorn
 
 from contracts.api import DeviceKind, Role
 from contracts.hall_config import DEFAULT_CONFIG, HallConfig, load_hall_config
-from layso.servers import ServerProcess, free_port, wait_http
+from layso.servers import ServerProcess, wait_http
 from server import auth
 from server.app import create_app
 from server.clock import Clock
+from tests.support.app_server import AppServer
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "mật-khẩu-thử-1"
@@ -57,8 +56,7 @@ class LiveServer:
     db_url: str
     cfg: HallConfig
     app: object = None
-    thread: threading.Thread | None = None
-    server: uvicorn.Server | None = None
+    app_server: AppServer | None = None  # the in-thread uvicorn of `start`
     process: subprocess.Popen | None = None
     _tokens: dict = field(default_factory=dict)
 
@@ -67,13 +65,16 @@ class LiveServer:
               cfg: HallConfig | None = None, **app_kw) -> LiveServer:
         cfg = cfg or load_hall_config(config)
         app = create_app(cfg, db_url, clock, **app_kw)
-        port = free_port()
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                               log_level="warning", lifespan="on"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        live = cls(url=f"http://127.0.0.1:{port}", db_url=db_url, cfg=cfg, app=app,
-                   thread=thread, server=server)
+        return cls.serve(app, db_url, cfg)
+
+    @classmethod
+    def serve(cls, app: object, db_url: str, cfg: HallConfig, port: int | None = None,
+              tokens: dict | None = None) -> LiveServer:
+        """`app` under uvicorn in a thread; a fixed `port` restarts a server in place."""
+        app_server = AppServer(app, port=port, log_level="warning")
+        app_server.start()
+        live = cls(url=app_server.url, db_url=db_url, cfg=cfg, app=app, app_server=app_server,
+                   _tokens=tokens if tokens is not None else {})
         live.wait_ready()
         return live
 
@@ -89,10 +90,8 @@ class LiveServer:
         wait_http(self.url, timeout, proc=self.process)
 
     def stop(self) -> None:
-        if self.server is not None:
-            self.server.should_exit = True
-            if self.thread is not None:
-                self.thread.join(timeout=10)
+        if self.app_server is not None:
+            self.app_server.stop(timeout=10)
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
