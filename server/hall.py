@@ -13,7 +13,6 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-import anyio
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import select
@@ -87,11 +86,9 @@ class Hall:
         return result
 
     async def write_async(self, fn: Callable[[Tx], R]) -> R:
-        """`write` for a request handler. On SQLite the group writer's future is awaited on
+        """`write` for a request handler. The group writer's future is awaited on
         the loop directly (no worker thread in between); the events are published from the
         writer thread right after the commit, whether or not the request is still waiting."""
-        if not self.db.is_sqlite:
-            return await anyio.to_thread.run_sync(self.write, fn)
         fut = self.db.submit(self._job(fn))
         fut.add_done_callback(self._publish_committed)
         result, _events = await asyncio.wrap_future(fut)
@@ -129,7 +126,7 @@ class Hall:
         return self.db.read(lambda s: fn(Tx(s, self.cfg, self.clock.now())))
 
     def housekeeping(self) -> None:
-        self.write(lambda tx: housekeeping(tx, tx.s.get(HallState, self.code)))
+        self.write(housekeeping)
 
     def events_since(self, seq: int, limit: int = 1000) -> list[dict[str, Any]]:
         def q(tx: Tx) -> list[dict[str, Any]]:
