@@ -76,6 +76,11 @@ class BoardApp:
         self.state = folded.state
         if folded.problem:
             log.warning("%s", folded.problem)
+        elif isinstance(message, dict) and message.get("type") == "snapshot":
+            latest = self.state.latest
+            log.info("snapshot at seq %s: latest call %s; %d to announce", self.state.seq,
+                     f"{latest.number} → {latest.counter_label}" if latest else "none",
+                     len(folded.announce))
         if folded.reload and self.client is not None:
             self.client.reload()
         for call in folded.announce:

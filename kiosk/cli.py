@@ -11,8 +11,12 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from contracts.hall_config import DEFAULT_CONFIG, HallConfig, HallConfigError, load_hall_config
+
+if TYPE_CHECKING:
+    from kiosk.journal import Journal
 
 log = logging.getLogger("kiosk")
 
@@ -56,6 +60,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--shots", type=Path, metavar="DIR",
                         help="render every screen to PNG files in DIR and exit (no server or "
                         "printer needed)")
+    parser.add_argument("--state-dir", type=Path, metavar="DIR",
+                        default=os.environ.get("LAYSO_KIOSK_STATE_DIR") or None,
+                        help="where the kiosk keeps its journal of tickets in flight, so a "
+                        "kiosk killed mid-print reports them when it starts again (env "
+                        "LAYSO_KIOSK_STATE_DIR; default var/kiosk/<hash of the token>/)")
     parser.add_argument("--live-shots", type=Path, metavar="DIR",
                         help="run live and save the screen to DIR/kiosk.png every few seconds "
                         "(for a machine with no screen)")
@@ -108,6 +117,23 @@ def _run_kiosk(args: argparse.Namespace, config: HallConfig) -> int:
     except ValueError as exc:
         return _fail(str(exc))
 
+    from kiosk.journal import Journal, JournalBusy, default_state_dir
+
+    state_dir = args.state_dir or default_state_dir(args.token)
+    try:
+        journal = Journal.open(state_dir)
+    except JournalBusy as exc:
+        return _fail(str(exc))
+    log.info("journal in %s: %d entr%s from the last run", state_dir, len(journal),
+             "y" if len(journal) == 1 else "ies")
+    try:
+        return _run_app(args, config, server, journal)
+    finally:
+        journal.close()
+
+
+def _run_app(args: argparse.Namespace, config: HallConfig, server: str,
+             journal: Journal) -> int:
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     import pygame
 
@@ -134,7 +160,7 @@ def _run_kiosk(args: argparse.Namespace, config: HallConfig) -> int:
     kiosk.now = app.clock()
     kiosk.offline_since = kiosk.now
     printer = DriverPrinter(args.printer, args.width, args.print_mode)
-    io = KioskIO(server, args.token, printer, app.post)
+    io = KioskIO(server, args.token, printer, app.post, journal=journal)
     app.effects = io.submit
     if args.live_shots:
         from layso.live_shots import PeriodicShots

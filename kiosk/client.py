@@ -20,6 +20,11 @@ from contracts.api import TicketOut
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 
 
+def new_request_key() -> str:
+    """A fresh Idempotency-Key for one ticket request."""
+    return uuid.uuid4().hex
+
+
 class ServerRefusal(Exception):
     """The server answered and said no: `detail` is its message, `error` its code."""
 
@@ -115,9 +120,10 @@ class ServerClient:
             raise refusal_from(response)
         return response
 
-    async def issue(self, body: dict[str, Any]) -> TicketOut:
-        """`POST /api/v1/tickets`; an idempotency key lets a server drop a repeated request."""
-        headers = {"Idempotency-Key": uuid.uuid4().hex}
+    async def issue(self, body: dict[str, Any], key: str | None = None) -> TicketOut:
+        """`POST /api/v1/tickets`; an idempotency key (`key`, or a new one) lets a server
+        answer a repeated request with the ticket it already gave."""
+        headers = {"Idempotency-Key": key or new_request_key()}
         response = await self._call("POST", "/api/v1/tickets", json=body, headers=headers)
         return TicketOut.model_validate(response.json())
 
@@ -126,6 +132,10 @@ class ServerClient:
         figures, for a print that failed. Safe to repeat: it issues nothing."""
         response = await self._call("POST", f"/api/v1/tickets/{ticket_id}/reprint")
         return TicketOut.model_validate(response.json())
+
+    async def ticket(self, ticket_id: int) -> dict[str, Any]:
+        """`GET /api/v1/tickets/{id}`: its number, service, state and print outcome."""
+        return (await self._call("GET", f"/api/v1/tickets/{ticket_id}")).json()
 
     async def report_printed(self, ticket_id: int) -> None:
         await self._call("POST", f"/api/v1/tickets/{ticket_id}/printed")

@@ -86,6 +86,7 @@ class SerialScanner:
             try:
                 with serial.serial_for_url(self.port, baudrate=self.baud, timeout=0.2) as port:
                     delay = 0.5
+                    log.info("scanner %s open", self.port)
                     self.connected.set()
                     try:
                         self._read(port)

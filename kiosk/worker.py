@@ -6,6 +6,10 @@ It carries out the state machine's effects and posts back what happened, as even
 - a ticket: `POST /api/v1/tickets`, then print it on the printer's own thread, then tell the
   server `printed` or `print-failed` (retried until the server has heard it, so no issued
   ticket goes unreported);
+- the journal (kiosk/journal.py), when the kiosk has one: each step above is written down
+  before it is taken (the request, "printing", the outcome) and forgotten once the server
+  has the report; at start, what the last run left is reported (a ticket still "printing"
+  as `print-failed`, reason `kiosk_restarted_while_printing`), and nothing is issued again;
 - a reprint ("In lại"): `POST /api/v1/tickets/{id}/reprint` for the same ticket, printed and
   reported exactly like a new one;
 - the printer's condition, polled every few seconds while idle.
@@ -27,7 +31,14 @@ from typing import Any
 
 from contracts.api import TicketOut
 from kiosk import machine as m
-from kiosk.client import ServerClient, ServerRefusal, ServerUnreachable, websocket_url
+from kiosk.client import (
+    ServerClient,
+    ServerRefusal,
+    ServerUnreachable,
+    new_request_key,
+    websocket_url,
+)
+from kiosk.journal import Journal
 from kiosk.printing import PrintProblem, TicketPrinterPort
 
 log = logging.getLogger(__name__)
@@ -64,6 +75,7 @@ class KioskIO:
         printer_poll_s: float = 2.0,
         report_retry_s: float = 3.0,
         print_timeout_s: float = 30.0,
+        journal: Journal | None = None,
     ) -> None:
         self.server = server
         self.token = token
@@ -75,6 +87,12 @@ class KioskIO:
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, name="kiosk-io", daemon=True)
         self._print_pool = ThreadPoolExecutor(1, thread_name_prefix="kiosk-printer")
+        # the journal's writes (an fsync each) run off the event loop, one at a time, in order
+        self.journal = journal
+        self._journal_pool = ThreadPoolExecutor(1, thread_name_prefix="kiosk-journal")
+        # what the last run left, read now: before this run writes anything of its own
+        self._left = journal.recovered() if journal is not None else ([], [])
+        self._recovering = [e.id for e in self._left[0]]  # of those, not yet reported
         self._client: ServerClient | None = None
         self._ws: Any = None
         self._wake_link: asyncio.Event | None = None
@@ -83,7 +101,7 @@ class KioskIO:
         # ticket id -> (generation, failure reason or None for printed): the newest outcome
         # of each ticket the server has not taken yet, oldest ticket first
         self._unsent: dict[int, tuple[int, str | None]] = {}
-        self._report_gen = 0
+        self._report_gen = journal.max_gen() if journal is not None else 0
         self._report_lock = asyncio.Lock()  # one report at a time, so they arrive in order
         self._tasks: list[asyncio.Task[Any]] = []
         self._last_printer: tuple[str, str] | None = None
@@ -104,6 +122,7 @@ class KioskIO:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(timeout=5)
         self._print_pool.shutdown(wait=True, cancel_futures=True)
+        self._journal_pool.shutdown(wait=True)
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
@@ -117,6 +136,8 @@ class KioskIO:
         ]
         if self.printer is not None:
             self._tasks.append(self.loop.create_task(self._printer_poller()))
+        if self.journal is not None:
+            self._tasks.append(self.loop.create_task(self._recover()))
         try:
             self.loop.run_forever()
         finally:
@@ -158,24 +179,30 @@ class KioskIO:
 
     async def _issue(self, effect: m.Issue) -> None:
         assert self._client is not None
+        key = new_request_key()
+        await self._journal_do("requested", key, effect.request.service)
         try:
-            ticket = await self._client.issue(effect.request.body())
+            ticket = await self._client.issue(effect.request.body(), key)
         except ServerRefusal as exc:
+            await self._journal_do("forget_request", key)
             self.post(m.Refused(exc.status, exc.error, exc.detail, exc.opens_at))
             return
         except ServerUnreachable as exc:
+            await self._journal_do("forget_request", key)
             self.post(m.Unreachable(str(exc)))
             return
         except Exception as exc:  # a body the kiosk cannot read: still an answer to show
             log.exception("unreadable answer to POST /api/v1/tickets")
+            await self._journal_do("forget_request", key)
             self.post(m.Refused(0, "bad_answer", ""))
             self.post(m.Unreachable(f"unreadable answer: {exc}"))
             return
         self.post(m.Issued(ticket))
         if not effect.print_ticket:
-            await self._report(ticket.id, effect.reason_unprinted or "not_printed")
+            await self._report(ticket.id, effect.reason_unprinted or "not_printed",
+                               ticket.number, key)
             return
-        await self._print_and_report(ticket)
+        await self._print_and_report(ticket, key)
 
     async def _reprint(self, effect: m.Reprint) -> None:
         """The same ticket again: the server's copy (today's figures), printed and reported.
@@ -205,19 +232,23 @@ class KioskIO:
         self.post(m.ReprintAnswered(ticket))
         await self._print_and_report(ticket)
 
-    async def _print_and_report(self, ticket: TicketOut) -> None:
+    async def _print_and_report(self, ticket: TicketOut, key: str | None = None) -> None:
         """Print on the printer's thread; tell the state machine and the server how it went.
 
-        After any failure the printer's last known state is forgotten, so the next poll tells
-        the state machine the printer's real state even if it did not change (a time-out while
-        the printer reads "ok" must not leave the kiosk thinking it cannot print).
+        The journal says "printing" before the first byte leaves, so a kiosk killed now
+        reports the ticket at its next start. After any failure the printer's last known
+        state is forgotten, so the next poll tells the state machine the printer's real state
+        even if it did not change (a time-out while the printer reads "ok" must not leave the
+        kiosk thinking it cannot print).
         """
         if self.printer is None:
             self.post(m.PrintFailed(ticket.id, "offline", "this kiosk has no printer"))
-            await self._report(ticket.id, "no_printer")
+            await self._report(ticket.id, "no_printer", ticket.number, key)
             return
         self._printing += 1
         try:
+            self._report_gen += 1
+            await self._journal_do("printing", ticket.id, ticket.number, self._report_gen, key)
             await asyncio.wait_for(
                 self.loop.run_in_executor(self._print_pool, self.printer.print_ticket,
                                           ticket.view),
@@ -227,35 +258,38 @@ class KioskIO:
             log.warning("ticket %s: %s", ticket.number, detail)
             self._last_printer = None
             self.post(m.PrintFailed(ticket.id, "offline", detail))
-            await self._report(ticket.id, "timeout")
+            await self._report(ticket.id, "timeout", ticket.number)
             return
         except PrintProblem as exc:
             log.warning("ticket %s not printed: %s", ticket.number, exc)
             self._last_printer = None
             self.post(m.PrintFailed(ticket.id, exc.condition, exc.detail))
-            await self._report(ticket.id, exc.condition)
+            await self._report(ticket.id, exc.condition, ticket.number)
             return
         except Exception as exc:
             log.exception("ticket %s not printed", ticket.number)
             self._last_printer = None
             self.post(m.PrintFailed(ticket.id, "offline", str(exc)))
-            await self._report(ticket.id, "offline")
+            await self._report(ticket.id, "offline", ticket.number)
             return
         finally:
             self._printing -= 1
         self.post(m.Printed(ticket.id))
-        await self._report(ticket.id, None)
+        await self._report(ticket.id, None, ticket.number)
 
-    async def _report(self, ticket_id: int, failure: str | None) -> None:
+    async def _report(self, ticket_id: int, failure: str | None, number: str | None = None,
+                      key: str | None = None) -> None:
         """Tell the server printed / print-failed now; what it cannot take yet, the reporter
-        sends later.
+        sends later. The outcome is in the journal before it is sent.
 
         Only the newest outcome of a ticket is kept and reports go one at a time: a reprint's
         `printed` must not be overtaken by a late retry of the first print's `print-failed`.
         """
         self._report_gen += 1
+        gen = self._report_gen
         self._unsent.pop(ticket_id, None)
-        self._unsent[ticket_id] = (self._report_gen, failure)
+        self._unsent[ticket_id] = (gen, failure)
+        await self._journal_do("outcome", ticket_id, number, failure, gen, key)
         await self._send_unsent(ticket_id)
 
     async def _send_unsent(self, ticket_id: int) -> bool:
@@ -270,6 +304,8 @@ class KioskIO:
                 return False
             if self._unsent.get(ticket_id, (None,))[0] == gen:
                 del self._unsent[ticket_id]
+            # drops the journal's entry only if it is still this outcome (not a reprint's)
+            await self._journal_do("delivered", ticket_id, gen)
             return True
 
     async def _send_report(self, ticket_id: int, failure: str | None) -> bool:
@@ -297,8 +333,85 @@ class KioskIO:
 
     @property
     def unreported(self) -> int:
-        """Tickets issued whose printed / print-failed report the server has not had yet."""
-        return len(self._unsent)
+        """Tickets issued whose printed / print-failed report the server has not had yet
+        (the last run's, from the journal, included)."""
+        return len(self._unsent) + len(self._recovering)
+
+    # ---- the journal ---------------------------------------------------------------------
+
+    async def _journal_do(self, change: str, *args: Any) -> None:
+        """Write one change to the journal (if any) and wait until it is on disk."""
+        if self.journal is None:
+            return
+        try:
+            await self.loop.run_in_executor(self._journal_pool,
+                                            getattr(self.journal, change), *args)
+        except RuntimeError as exc:  # the kiosk is stopping: the pool is gone
+            log.info("journal: %s not written: %s", change, exc)
+        except Exception:  # the journal must never stop a ticket being printed
+            log.exception("journal: %s failed", change)
+
+    async def _recover(self) -> None:
+        """Report what the last run left in the journal; issue nothing.
+
+        A ticket that was printing when the kiosk died is reported `print-failed`
+        (`kiosk_restarted_while_printing`): the paper may or may not have come out, and the
+        citizen may be gone, so the kiosk shows nothing about it (docs/kiosk.md). An outcome
+        the server never took is delivered. Each entry is first checked against the server
+        (`GET /api/v1/tickets/{id}` carries the same number), so a journal left by another
+        hall or database reports nothing wrong. A request whose answer never came is logged:
+        without its ticket id there is nothing to report.
+        """
+        assert self.journal is not None and self._client is not None
+        tickets, requests = self._left
+        for req in requests:
+            log.warning("journal: a ticket request (service %s, sent %s) was on its way when "
+                        "the kiosk last stopped; if the server issued that ticket, it has no "
+                        "print report (Idempotency-Key %s). Nothing is issued again.",
+                        req.service or "by dossier", req.since, req.key)
+            await self._journal_do("forget_request", req.key)
+        pending = list(tickets)
+        if pending:
+            log.warning("journal: %d ticket(s) of the last run to report: %s", len(pending),
+                        ", ".join(f"{e.number} ({e.state})" for e in pending))
+        while pending:
+            entry = pending[0]
+            try:
+                known = await self._client.ticket(entry.id)
+            except ServerUnreachable:
+                await asyncio.sleep(self.report_retry_s)
+                continue
+            except ServerRefusal as exc:
+                if exc.status >= 500:
+                    await asyncio.sleep(self.report_retry_s)
+                    continue
+                log.warning("journal: ticket %s (%s) of the last run: the server answers %s; "
+                            "dropped", entry.id, entry.number, exc)
+                known = None
+            except Exception:  # an answer the kiosk cannot read: ask again later
+                log.exception("journal: cannot read GET /api/v1/tickets/%s", entry.id)
+                await asyncio.sleep(self.report_retry_s)
+                continue
+            pending.pop(0)
+            self._recovering.remove(entry.id)
+            if known is None:
+                await self._journal_do("drop", entry.id)
+                continue
+            if known.get("number") != entry.number:
+                log.error("journal: ticket %s is %s on this server, not %s: the journal is "
+                          "another hall's or database's; dropped", entry.id,
+                          known.get("number"), entry.number)
+                await self._journal_do("drop", entry.id)
+                continue
+            if entry.state == "printing" and known.get("printed") is True:
+                log.info("journal: ticket %s was printing; the server already has it "
+                         "printed", entry.number)
+                await self._journal_do("drop", entry.id)
+                continue
+            log.warning("journal: ticket %s of the last run (%s): reporting %s", entry.number,
+                        entry.state, "printed" if entry.failure is None
+                        else f"print-failed ({entry.failure})")
+            await self._report(entry.id, entry.failure, entry.number)
 
     # ---- the hall ------------------------------------------------------------------------
 
@@ -359,6 +472,7 @@ class KioskIO:
                 continue
             if message.get("type") == "snapshot":
                 last_seq = int(message.get("seq", 0))
+                log.info("hall link up: snapshot at seq %s", last_seq)
                 self.post(m.LinkUp(message))
                 backoff.reset()
                 continue
