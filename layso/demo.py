@@ -165,7 +165,8 @@ def run(args: argparse.Namespace) -> int:
                                      *shots, *voice], folder / "logs" / "board.log"))
             procs.append(_spawn_app(["kiosk", "--server", url, "--token", tokens["kiosk-1"],
                                      "--printer", hardware.printer_server.url,
-                                     "--config", str(hall_file), *shots],
+                                     "--config", str(hall_file),
+                                     "--state-dir", str(folder / "kiosk-state"), *shots],
                                     folder / "logs" / "kiosk.log"))
         built = build_plan(cfg, start.date(), Demand(per_day=args.citizens), seed=args.seed)
         stop = asyncio.Event()
