@@ -5,38 +5,49 @@ from __future__ import annotations
 from sqlmodel import select
 
 from contracts.api import RatingOut
+from server.db.database import Sql
 from server.db.models import Rating, Visit
 from server.engine.errors import AlreadyRated, BadInput, Forbidden, RatingClosed
 from server.queue.context import Tx
-from server.queue.lookups import visit_by_id
+from server.queue.lookups import unknown_visit
+
+# The visit, and whether it has a rating already, in one statement; the new rating's row.
+# Plain SQL (`Sql`): a rating is a write on the single writer, about one per finished visit.
+_VISIT = Sql("SELECT counter, status, rating_until, "
+             "(SELECT count(*) FROM rating WHERE visit_id = :id) FROM visit WHERE id = :id")
+_INSERT = Sql("INSERT INTO rating (visit_id, counter, score, reason, at, device_id) "
+              "VALUES (:visit_id, :counter, :score, :reason, :at, :device_id) RETURNING id")
 
 
 def rate(tx: Tx, visit_id: int, score: int, reason: str | None, counter: int | None,
          device_id: int | None) -> RatingOut:
-    v = visit_by_id(tx, visit_id)
-    if counter is not None and v.counter != counter:
-        raise Forbidden(f"Lượt {visit_id} thuộc quầy {v.counter}, không phải quầy {counter}. "
-                        f"(Visit {visit_id} was at counter {v.counter}, not {counter}.)")
+    row = _VISIT.run(tx.s, {"id": visit_id}).fetchone()
+    if row is None:
+        raise unknown_visit(visit_id)
+    v_counter, status, rating_until, rated = row
+    rating_until = Sql.utc(rating_until)
+    if counter is not None and v_counter != counter:
+        raise Forbidden(f"Lượt {visit_id} thuộc quầy {v_counter}, không phải quầy {counter}. "
+                        f"(Visit {visit_id} was at counter {v_counter}, not {counter}.)")
     level = tx.cfg.rating.level(score)
     if level is None:
         top = len(tx.cfg.rating.levels)
         raise BadInput(f"Điểm {score} không hợp lệ: từ 1 đến {top}. (Score {score} is not on "
                        f"the scale 1–{top}.)", score=score)
-    if tx.s.exec(select(Rating.id).where(Rating.visit_id == visit_id)).first() is not None:
+    if rated:
         raise AlreadyRated(f"Lượt phục vụ {visit_id} đã được đánh giá. (Visit {visit_id} was "
                            "already rated.)", visit_id=visit_id)
-    if v.status != "finished" or v.rating_until is None:
+    if status != "finished" or rating_until is None:
         raise RatingClosed(f"Lượt {visit_id} chưa kết thúc nên chưa thể đánh giá. (Visit "
                            f"{visit_id} has not finished; it cannot be rated yet.)")
-    if tx.now > v.rating_until:
+    if tx.now > rating_until:
         raise RatingClosed(f"Đã hết thời gian đánh giá lượt {visit_id}. (The rating window "
-                           f"of visit {visit_id} closed at {v.rating_until:%H:%M:%S} UTC.)")
-    r = Rating(visit_id=visit_id, counter=v.counter, score=score, reason=reason, at=tx.now,
-               device_id=device_id)
-    tx.s.add(r)
-    tx.s.flush()
-    tx.emit("rated", visit_id=visit_id, counter=v.counter, score=score)
-    return RatingOut(id=r.id, visit_id=visit_id, score=score, label=level.name,
+                           f"of visit {visit_id} closed at {rating_until:%H:%M:%S} UTC.)")
+    (rating_id,) = _INSERT.one(tx.s, {"visit_id": visit_id, "counter": v_counter,
+                                      "score": score, "reason": reason, "at": tx.now,
+                                      "device_id": device_id})
+    tx.emit("rated", visit_id=visit_id, counter=v_counter, score=score)
+    return RatingOut(id=rating_id, visit_id=visit_id, score=score, label=level.name,
                      label_en=level.name_en)
 
 

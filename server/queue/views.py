@@ -10,11 +10,13 @@ from sqlmodel import select
 
 from contracts.api import CounterOut, ServiceOut, TicketState, VisitOut
 from contracts.events import HallInfo, RecentCall, Snapshot
+from server.db.database import Sql
 from server.db.models import Counter, Event, HallState, Ticket, User, Visit
 from server.engine.hours import current_session, next_opening
 from server.engine.states import QUEUED
 from server.queue.context import Tx
-from server.queue.counters import brief, counter_state
+from server.queue.counters import brief, counter_state, load_counter
+from server.queue.lookups import counter_cfg
 from server.queue.tickets import estimate_wait
 
 RECENT_CALLS = 10
@@ -79,6 +81,25 @@ def counters(tx: Tx) -> list[CounterOut]:
             officer=officers.get(row.officer_id) if row.officer_id else None,
         ))
     return out
+
+
+_OFFICER = Sql("SELECT username FROM user_account WHERE id = :id")
+
+
+def counter_out(tx: Tx, number: int) -> CounterOut:
+    """One counter as `counters` shows it, read with plain SQL in a writing transaction: the
+    answer of pause and resume, the counter as the action left it (no second transaction,
+    no read of all the counters)."""
+    cfg = counter_cfg(tx, number)
+    row, v, t = load_counter(tx, number)
+    since = (v.started_at or v.called_at) if v else (row.paused_at if row.paused else None)
+    officer = _OFFICER.scalar(tx.s, {"id": row.officer_id}) if row.officer_id else None
+    return CounterOut(
+        number=cfg.number, label=cfg.label, name=cfg.name, services=list(cfg.services),
+        state=counter_state(row, v), ticket=brief(t) if t else None,
+        visit_id=v.id if v else None, since=since,
+        pause_reason=row.pause_reason if row.paused else None, officer=officer,
+    )
 
 
 def current_visit_out(tx: Tx, number: int) -> VisitOut | None:
