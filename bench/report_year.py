@@ -2,12 +2,18 @@
 
     .venv/bin/python bench/report_year.py [--db var/bench-year.sqlite3] [--days 365]
         [--per-day 1000] [--config config/provincial.toml] [--fresh] [--repeat 3]
+        [--periods day week month year] [--reference] [--postgres URL]
 
 Generates `days` × `per_day` tickets with their visits, ratings, dossiers (received with a due
 date, returned later) and the event log (issue, call, finish, pauses) straight into a SQLite
 file with bulk inserts (the schema comes from the project's migrations), then times each
 report: the contract's daily report, the full report for a day, a week, a month and the
 whole year, and the CSV, Excel and chart exports of each. Not run by the tests.
+
+`--reference` also times the reports as they were computed before issue 7 (kept in
+tests/manage/report_reference.py to prove the results identical), so the speed-up can be
+measured again on any machine. `--postgres URL` copies the year into that PostgreSQL
+database (once: a database that has tickets is left as it is) and times it there too.
 """
 
 from __future__ import annotations
@@ -32,13 +38,14 @@ from server.db.database import Database  # noqa: E402
 from server.engine.worktime import WorkCalendar  # noqa: E402
 from server.hall import Hall  # noqa: E402
 from server.reports.chart import report_chart, to_png, to_svg  # noqa: E402
-from server.reports.daily import daily_report  # noqa: E402
+from server.reports.daily import from_summary  # noqa: E402
 from server.reports.export_csv import to_csv  # noqa: E402
 from server.reports.export_xlsx import to_xlsx  # noqa: E402
-from server.reports.period import make_period  # noqa: E402
+from server.reports.period import Period, PeriodKind, make_period  # noqa: E402
 from server.reports.summary import build  # noqa: E402
 
 FMT = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a DateTime in SQLite
+PERIODS = ("day", "week", "month", "year")
 
 
 def ts(t: datetime) -> str:
@@ -200,6 +207,50 @@ def cpu(fn: Callable[[], object]) -> float:
     return time.process_time() - t0
 
 
+def to_postgres(url: str, path: Path, cfg: HallConfig) -> None:
+    """Copy the generated year into a PostgreSQL database (schema from the migrations), once:
+    a database that already has tickets is left as it is."""
+    import psycopg
+
+    hall = Hall(cfg, Database(url))
+    hall.setup()
+    hall.db.dispose()
+    plain = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain) as pg:
+        if pg.execute("SELECT count(*) FROM ticket").fetchone()[0]:  # type: ignore[index]
+            return
+        t0 = time.perf_counter()
+        pg.execute("SET TIME ZONE 'UTC'")  # SQLite's timestamps are UTC without a zone
+        pg.execute("DELETE FROM event")
+        src = sqlite3.connect(path)
+        for table in ("user_account", "ticket", "visit", "rating", "event"):
+            cols = ", ".join(r[1] for r in src.execute(f"PRAGMA table_info({table})"))
+            with pg.cursor().copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                for row in src.execute(f"SELECT {cols} FROM {table}"):
+                    copy.write_row(row)
+        for table in ("user_account", "ticket", "visit", "rating"):
+            pg.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                       f"(SELECT max(id) FROM {table}))")
+        pg.execute("UPDATE hall_state SET seq = (SELECT max(seq) FROM event)")
+        src.close()
+    with psycopg.connect(plain, autocommit=True) as pg:
+        pg.execute("VACUUM ANALYZE")
+    print(f"copied to PostgreSQL in {time.perf_counter() - t0:.1f} s")
+
+
+def time_report(hall: Hall, fn: Callable, name: str, p: Period, repeat: int) -> None:
+    """One line of the table: the report built by `fn`, then its exports."""
+    s_build, report = timed(lambda: hall.read(lambda tx: fn(tx, p)), repeat)
+    c_build = cpu(lambda: hall.read(lambda tx: fn(tx, p)))
+    s_csv, _ = timed(lambda: to_csv(report), repeat)
+    s_xlsx, _ = timed(lambda: to_xlsx(report), repeat)
+    kind = "hours" if name in ("day", "year") else "days"
+    s_svg, _ = timed(lambda: to_svg(report_chart(report, kind)), repeat)
+    s_png, _ = timed(lambda: to_png(report_chart(report, kind)), repeat)
+    print(f"{name:<8}{report['totals']['issued']:>9,}{s_build:>9.3f}{c_build:>8.3f}"
+          f"{s_csv:>8.3f}{s_xlsx:>8.3f}{s_svg:>8.3f}{s_png:>8.3f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--db", type=Path, default=ROOT / "var" / "bench-year.sqlite3")
@@ -210,6 +261,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--fresh", action="store_true", help="regenerate even if the file exists")
+    ap.add_argument("--periods", nargs="+", choices=PERIODS, default=list(PERIODS),
+                    help="which reports to time (all by default)")
+    ap.add_argument("--reference", action="store_true",
+                    help="also time the reports as computed before issue 7 "
+                         "(tests/manage/report_reference.py), on the same data")
+    ap.add_argument("--postgres", metavar="URL",
+                    help="also time on this PostgreSQL database, after copying the year into "
+                         "it if it has no tickets yet")
     args = ap.parse_args(argv)
     cfg = load_hall_config(args.config)
     args.db.parent.mkdir(parents=True, exist_ok=True)
@@ -221,34 +280,42 @@ def main(argv: list[str] | None = None) -> int:
         print(f"generated {args.days} days × {args.per_day} tickets in "
               f"{time.perf_counter() - t0:.1f} s → {args.db} "
               f"({args.db.stat().st_size / 1e6:.0f} MB)")
-    hall = Hall(cfg, Database(f"sqlite:///{args.db}"))
     con = sqlite3.connect(args.db)
     counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
               for t in ("ticket", "visit", "rating", "event")}
     con.close()
     print("rows: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    targets = [("SQLite", f"sqlite:///{args.db}")]
+    if args.postgres:
+        to_postgres(args.postgres, args.db, cfg)
+        targets.append(("PostgreSQL", args.postgres))
+    builds: list[tuple[str, Callable]] = [("", build)]
+    if args.reference:
+        from tests.manage.report_reference import build as reference_build
+
+        builds.append(("before issue 7 (reference)", reference_build))
     mid = args.first + timedelta(days=args.days // 2)
     last = args.first + timedelta(days=args.days - 1)
-    periods = [("day", make_period("day", on=mid)), ("week", make_period("week", on=mid)),
-               ("month", make_period("month", on=mid)),
-               ("year", make_period("range", start=args.first, end=last))]
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    print(f"\n{'report':<8}{'tickets':>9}{'build':>9}{'cpu':>8}{'csv':>8}{'xlsx':>8}{'svg':>8}"
-          f"{'png':>8}   (seconds: wall, median of {args.repeat}; cpu of one run)")
-    s_daily, _ = timed(lambda: hall.read(lambda tx: daily_report(tx, mid)), args.repeat)
-    print(f"{'daily*':<8}{'':>9}{s_daily:>9.3f}")
-    for name, p in periods:
-        s_build, report = timed(lambda p=p: hall.read(lambda tx: build(tx, p)), args.repeat)
-        c_build = cpu(lambda p=p: hall.read(lambda tx: build(tx, p)))
-        s_csv, _ = timed(lambda r=report: to_csv(r), args.repeat)
-        s_xlsx, _ = timed(lambda r=report: to_xlsx(r), args.repeat)
-        kind = "hours" if name in ("day", "year") else "days"
-        s_svg, _ = timed(lambda r=report, k=kind: to_svg(report_chart(r, k)), args.repeat)
-        s_png, _ = timed(lambda r=report, k=kind: to_png(report_chart(r, k)), args.repeat)
-        print(f"{name:<8}{report['totals']['issued']:>9,}{s_build:>9.3f}{c_build:>8.3f}{s_csv:>8.3f}"
-              f"{s_xlsx:>8.3f}{s_svg:>8.3f}{s_png:>8.3f}")
+    levels = [lv.model_dump() for lv in cfg.rating.levels]
+    periods = {"day": make_period("day", on=mid), "week": make_period("week", on=mid),
+               "month": make_period("month", on=mid),
+               "year": make_period("range", start=args.first, end=last)}
+    for target, url in targets:
+        hall = Hall(cfg, Database(url))
+        for label, fn in builds:
+            print(f"\n{target}{', ' + label if label else ''}: load average "
+                  f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+            print(f"{'report':<8}{'tickets':>9}{'build':>9}{'cpu':>8}{'csv':>8}{'xlsx':>8}"
+                  f"{'svg':>8}{'png':>8}   (seconds: wall, median of {args.repeat}; "
+                  f"cpu of one run{', this process only' if target != 'SQLite' else ''})")
+            s_daily, _ = timed(lambda h=hall, fn=fn: h.read(  # as daily_report does
+                lambda tx: from_summary(fn(tx, Period(mid, mid, PeriodKind.day)), mid,
+                                        levels)), args.repeat)
+            print(f"{'daily*':<8}{'':>9}{s_daily:>9.3f}")
+            for name in args.periods:
+                time_report(hall, fn, name, periods[name], args.repeat)
+        hall.db.dispose()
     print("\n* daily: GET /api/v1/reports/daily (the contract's report) for one day")
-    hall.db.dispose()
     return 0
 
 

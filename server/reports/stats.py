@@ -7,7 +7,7 @@ so a manager can check any figure from the exported rows.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TypedDict
 
 
@@ -35,11 +35,18 @@ def _r(x: float) -> float:
     return round(x, 1)
 
 
+def mean(values: Iterable[float]) -> float | None:
+    """The mean to 0.1, or None for no values. `math.fsum` is exact whatever the order of the
+    values, so a group's mean needs no sorting."""
+    values = values if isinstance(values, Sequence) else list(values)
+    return _r(math.fsum(values) / len(values)) if values else None
+
+
 def summarise(values: Sequence[float]) -> Stats:
     if not values:
         return Stats(count=0, mean_s=None, median_s=None, p90_s=None, max_s=None)
-    ordered = sorted(values)
-    return Stats(count=len(ordered), mean_s=_r(math.fsum(ordered) / len(ordered)),
+    ordered = sorted(values)  # linear when they come sorted
+    return Stats(count=len(ordered), mean_s=mean(ordered),
                  median_s=_r(percentile(ordered, 0.5)), p90_s=_r(percentile(ordered, 0.9)),
                  max_s=_r(ordered[-1]))
 
