@@ -10,58 +10,30 @@ kill lands mid-sentence), its screen saved by `--live-shots`, calls made through
 
 from __future__ import annotations
 
-import os
 import random
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pygame
 
 from display.model import BoardState, connection, fold
 from display.render import Renderer
-from tests.support.live import ROOT, LiveServer
+from tests.resilience.app_process import AppProcess, until
+from tests.support.live import LiveServer
 
 SIZE = (960, 540)
-WAIT = 30.0  # a bound for a broken test, never a measurement
 QUIET_S = 2.5  # how long a restarted board is watched for a repeated old call
 
 
-def until(check: Callable[[], Any], what: str, timeout: float = WAIT) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"never: {what}")
-
-
-class BoardProcess:
+class BoardProcess(AppProcess):
     """`layso display` as its own process, headless, its screen in `shots/board.png`."""
 
     def __init__(self, server: str, token: str, shots: Path, log: Path) -> None:
-        env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy",
-               "PYGAME_HIDE_SUPPORT_PROMPT": "1", "PYTHONUNBUFFERED": "1", "LAYSO_TOKEN": token}
-        self.log = log
+        super().__init__(["display", "--server", server, "--size", f"{SIZE[0]}x{SIZE[1]}",
+                          "--live-shots", str(shots), "-v"], log, {"LAYSO_TOKEN": token})
         self.png = shots / "board.png"
-        self.start_at = log.stat().st_size if log.exists() else 0
-        with log.open("a") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "layso", "display", "--server", server, "--size",
-                 f"{SIZE[0]}x{SIZE[1]}", "--live-shots", str(shots), "-v"],
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-
-    def text(self) -> str:
-        with self.log.open("rb") as f:
-            f.seek(self.start_at)
-            return f.read().decode("utf-8", "replace")
 
     def spoken(self) -> list[str]:
         """The numbers this run of the board started to say, in order."""
@@ -74,19 +46,6 @@ class BoardProcess:
             "the board has the hall's snapshot")
         assert self.proc.poll() is None, f"the board died:\n{self.text()}"
         return line
-
-    def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        return self.proc.returncode
 
 
 class Calls:

@@ -17,15 +17,10 @@ from __future__ import annotations
 import itertools
 import os
 import random
-import signal
-import subprocess
-import sys
 import time
 import tty
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -34,45 +29,22 @@ from kiosk.journal import FILE, RESTARTED_WHILE_PRINTING, JournalError, TicketEn
 from layso.servers import free_port
 from simulators.printer.device import PrinterSimulator
 from simulators.printer.server import TcpPrinterServer
+from tests.resilience.app_process import AppProcess, until
 from tests.resilience.slowline import SlowLine
-from tests.support.live import ROOT, LiveServer
+from tests.support.live import LiveServer
 
 LINE_BYTES_PER_S = 450  # a text-mode ticket (about 900 bytes) takes about 2 s to cross
 KILL_AFTER_S = (0.1, 1.2)  # after "printing" is in the journal: always mid-print
-WAIT = 30.0  # a bound for a broken test, never a measurement
 
 
-def until(check: Callable[[], Any], what: str, timeout: float = WAIT) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"never: {what}")
-
-
-class KioskProcess:
+class KioskProcess(AppProcess):
     """`layso kiosk` as its own process, headless, its log appended to `log`."""
 
     def __init__(self, server: str, token: str, printer: str, state: Path, scanner: str,
                  log: Path) -> None:
-        env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy",
-               "PYGAME_HIDE_SUPPORT_PROMPT": "1", "PYTHONUNBUFFERED": "1",
-               "LAYSO_KIOSK_TOKEN": token}
-        self.log = log
-        self.start_at = log.stat().st_size if log.exists() else 0
-        with log.open("a") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "layso", "kiosk", "--server", server, "--printer",
-                 printer, "--print-mode", "text", "--size", "800x600", "--scanner", scanner,
-                 "--state-dir", str(state), "-v"],
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-
-    def text(self) -> str:
-        with self.log.open("rb") as f:
-            f.seek(self.start_at)
-            return f.read().decode("utf-8", "replace")
+        super().__init__(["kiosk", "--server", server, "--printer", printer, "--print-mode",
+                          "text", "--size", "800x600", "--scanner", scanner, "--state-dir",
+                          str(state), "-v"], log, {"LAYSO_KIOSK_TOKEN": token})
 
     def wait_ready(self) -> None:
         """The hall's snapshot is in and the scanner's port is open."""
@@ -80,19 +52,6 @@ class KioskProcess:
             "hall link up" in self.text() and "scanner" in self.text()
             and " open" in self.text()), "the kiosk is up")
         assert self.proc.poll() is None, f"the kiosk died:\n{self.text()}"
-
-    def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        return self.proc.returncode
 
 
 def journal_on_disk(state: Path) -> dict[int, TicketEntry]:
