@@ -25,18 +25,7 @@ from kiosk.journal import FILE, RESTARTED_WHILE_PRINTING, Journal, parse
 from kiosk.printing import DriverPrinter
 from kiosk.worker import KioskIO
 from tests.kiosk.harness import HallServer
-
-WAIT = 15.0  # a bound for a broken test, never a measurement
-
-
-def until(check: Callable[[], Any], what: str, timeout: float = WAIT) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"never: {what}")
+from tests.support.wait import until
 
 
 def kiosk_token(server: HallServer) -> str:

@@ -21,7 +21,7 @@ from tests.kiosk.test_machine import snapshot
 from tests.support.app_server import AppServer
 
 
-class ScriptedHall:
+class ScriptedHall(AppServer):
     """Each WebSocket connection sends the snapshot, then the scripted messages, then waits
     (or closes, when `close_after` is set)."""
 
@@ -56,18 +56,7 @@ class ScriptedHall:
             while True:
                 await asyncio.sleep(0.05)
 
-        self.app_server = AppServer(app, force_exit=True)
-
-    @property
-    def url(self) -> str:
-        return self.app_server.url
-
-    def __enter__(self) -> ScriptedHall:
-        self.app_server.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.app_server.stop()
+        super().__init__(app, force_exit=True)
 
 
 def _collect(hall: ScriptedHall, token: str = "good") -> tuple[KioskIO, queue.SimpleQueue]:

@@ -22,7 +22,7 @@ from tests.kiosk.test_machine import ticket
 from tests.support.app_server import AppServer
 
 
-class ScriptedTickets:
+class ScriptedTickets(AppServer):
     """`POST /tickets/{id}/reprint` answers `answer`; print reports are recorded in order, and
     `print-failed` is refused with 503 while `failed_down` is set."""
 
@@ -48,18 +48,7 @@ class ScriptedTickets:
             self.reports.append((ticket_id, "print-failed"))
             return {"id": ticket_id, "printed": False}
 
-        self.app_server = AppServer(app)
-
-    @property
-    def url(self) -> str:
-        return self.app_server.url
-
-    def __enter__(self) -> ScriptedTickets:
-        self.app_server.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.app_server.stop()
+        super().__init__(app)
 
 
 @pytest.fixture

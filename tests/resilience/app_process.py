@@ -7,24 +7,9 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-WAIT = 30.0  # a bound for a broken test, never a measurement
-
-
-def until(check: Callable[[], Any], what: str, timeout: float = WAIT) -> Any:
-    """The first truthy value of `check()`, polled; fails the test after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"never: {what}")
 
 
 class AppProcess:

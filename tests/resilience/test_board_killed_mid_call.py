@@ -20,8 +20,9 @@ import pygame
 
 from display.model import BoardState, connection, fold
 from display.render import Renderer
-from tests.resilience.app_process import AppProcess, until
+from tests.resilience.app_process import AppProcess
 from tests.support.live import LiveServer
+from tests.support.wait import until
 
 SIZE = (960, 540)
 QUIET_S = 2.5  # how long a restarted board is watched for a repeated old call

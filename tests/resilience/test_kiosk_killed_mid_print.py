@@ -29,9 +29,10 @@ from kiosk.journal import FILE, RESTARTED_WHILE_PRINTING, JournalError, TicketEn
 from layso.servers import free_port
 from simulators.printer.device import PrinterSimulator
 from simulators.printer.server import TcpPrinterServer
-from tests.resilience.app_process import AppProcess, until
+from tests.resilience.app_process import AppProcess
 from tests.resilience.slowline import SlowLine
 from tests.support.live import LiveServer
+from tests.support.wait import until
 
 LINE_BYTES_PER_S = 450  # a text-mode ticket (about 900 bytes) takes about 2 s to cross
 KILL_AFTER_S = (0.1, 1.2)  # after "printing" is in the journal: always mid-print

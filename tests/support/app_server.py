@@ -13,7 +13,8 @@ from layso.servers import free_port
 
 
 class AppServer:
-    """Serves `app` from `start()` until `stop()`; `force_exit` ends open WebSockets at once
+    """Serves `app` from `start()` (or `with`) until `stop()`; a scripted server subclasses
+    it and passes the app it built; `force_exit` ends open WebSockets at once
     instead of waiting for them; a fixed `port` lets a test restart a server in place."""
 
     def __init__(self, app: Any, *, port: int | None = None, force_exit: bool = False,
@@ -34,6 +35,13 @@ class AppServer:
         deadline = time.monotonic() + timeout
         while not self.server.started and time.monotonic() < deadline:
             time.sleep(0.02)
+
+    def __enter__(self):  # noqa: ANN204 - returns the subclass
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
     def stop(self, timeout: float = 5) -> None:
         self.server.should_exit = True
