@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import DDL, Column, Index, Text, UniqueConstraint, event, text
 from sqlmodel import Field, SQLModel
 
 from server.db.types import UTCDateTime
@@ -59,7 +59,17 @@ class NumberSeq(SQLModel, table=True):
     last: int
 
 
-QUEUED_WHERE = "state IN ('waiting', 'transferred') AND target_counter IS NULL"
+def queued(row: str = "") -> str:
+    """The one SQL spelling of "queued" (the engine's `QUEUED` states), for `row` ("NEW.",
+    "OLD." in a trigger). Literal values: SQLite matches a partial index only against the
+    same literal condition."""
+    return f"{row}state IN ('waiting', 'transferred')"
+
+
+QUEUED_STATE = queued()
+QUEUED_WHERE = f"{QUEUED_STATE} AND target_counter IS NULL"
+# Not in a final state (served, no_show, cancelled, expired): the tickets housekeeping closes.
+OPEN_STATE = "state NOT IN ('served', 'no_show', 'cancelled', 'expired')"
 
 
 class Ticket(SQLModel, table=True):
@@ -76,6 +86,11 @@ class Ticket(SQLModel, table=True):
         # this index per service (transferred and not).
         Index("ix_ticket_lane", "day", "service", "transferred", "priority_rank", "id",
               sqlite_where=text(QUEUED_WHERE), postgresql_where=text(QUEUED_WHERE)),
+        # Only the tickets not yet in a final state (today's, once housekeeping has run):
+        # the minute's housekeeping finds what to expire here, not in a year of history.
+        # (`state` makes it cover that query: SQLite prefers it even with no statistics.)
+        Index("ix_ticket_open", "day", "state", sqlite_where=text(OPEN_STATE),
+              postgresql_where=text(OPEN_STATE)),
     )
     id: int | None = Field(default=None, primary_key=True)
     day: date
@@ -100,6 +115,79 @@ class Ticket(SQLModel, table=True):
                                     "Idempotency-Key: a retried request gets the same ticket")
 
 
+class QueueCount(SQLModel, table=True):
+    """How many tickets are queued, per day, service, priority class and whether sent to
+    one counter: the waiting count and the people ahead of a new ticket read these few rows
+    instead of counting the queue (a ticket costs the same with 10 or 5,000 waiting).
+
+    Kept by triggers on `ticket` (`queue_count_ddl`), so every move in or out of the queue
+    (issue, call, transfer, cancel, requeue, expiry, any path written later) keeps it in step,
+    in the same transaction, undone with it; nothing in Python maintains it."""
+
+    __tablename__ = "queue_count"
+    day: date = Field(primary_key=True)
+    service: str = Field(primary_key=True, max_length=16)
+    priority_rank: int = Field(primary_key=True)
+    targeted: bool = Field(primary_key=True, description="sent to one counter")
+    n: int = 0
+
+
+_KEY = ("day", "service", "priority_rank", "targeted")
+
+
+def _key_of(row: str) -> str:
+    return (f"{row}day, {row}service, {row}priority_rank, "
+            f"{row}target_counter IS NOT NULL")
+
+
+def _match(row: str) -> str:
+    return (f"day = {row}day AND service = {row}service AND priority_rank = "
+            f"{row}priority_rank AND targeted = ({row}target_counter IS NOT NULL)")
+
+
+_ADD = (f"INSERT INTO queue_count ({', '.join(_KEY)}, n) SELECT {_key_of('NEW.')}, 1 "
+        f"WHERE {queued('NEW.')} ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET "
+        "n = queue_count.n + 1")
+_TAKE = f"UPDATE queue_count SET n = n - 1 WHERE {queued('OLD.')} AND {_match('OLD.')}"
+# The columns that decide whether, and where, a ticket is counted.
+_MOVED = "state, day, service, priority_rank, target_counter"
+
+
+def queue_count_ddl(dialect: str) -> list[str]:
+    """The statements that create the triggers keeping `queue_count` (SQLite or
+    PostgreSQL). A row trigger costs a few microseconds, and only on a move in or out of
+    the queue (the WHEN clauses)."""
+    either = f"{queued('OLD.')} OR {queued('NEW.')}"
+    if dialect == "sqlite":
+        return [
+            f"CREATE TRIGGER ticket_queue_in AFTER INSERT ON ticket WHEN {queued('NEW.')} "
+            f"BEGIN {_ADD}; END",
+            f"CREATE TRIGGER ticket_queue_out AFTER DELETE ON ticket WHEN {queued('OLD.')} "
+            f"BEGIN {_TAKE}; END",
+            f"CREATE TRIGGER ticket_queue_move AFTER UPDATE OF {_MOVED} ON ticket "
+            f"WHEN {either} BEGIN {_TAKE}; {_ADD}; END",
+        ]
+    if dialect == "postgresql":
+        return [
+            "CREATE FUNCTION ticket_queue_count() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN IF TG_OP <> 'INSERT' THEN {_TAKE}; END IF; "
+            f"IF TG_OP <> 'DELETE' THEN {_ADD}; END IF; RETURN NULL; END $$",
+            "CREATE TRIGGER ticket_queue_in AFTER INSERT ON ticket FOR EACH ROW "
+            f"WHEN ({queued('NEW.')}) EXECUTE FUNCTION ticket_queue_count()",
+            "CREATE TRIGGER ticket_queue_out AFTER DELETE ON ticket FOR EACH ROW "
+            f"WHEN ({queued('OLD.')}) EXECUTE FUNCTION ticket_queue_count()",
+            f"CREATE TRIGGER ticket_queue_move AFTER UPDATE OF {_MOVED} ON ticket FOR EACH "
+            f"ROW WHEN ({either}) EXECUTE FUNCTION ticket_queue_count()",
+        ]
+    raise ValueError(f"no queue_count triggers for {dialect}")
+
+
+def _create_queue_count_triggers(target, connection, **kw) -> None:
+    """`create_all` (the tests' halls) gets the triggers the migration creates."""
+    for stmt in queue_count_ddl(connection.dialect.name):
+        connection.execute(DDL(stmt.replace("%", "%%")))
+
+
 class Visit(SQLModel, table=True):
     """One ticket at one counter with one officer, from call to finish (or skip/transfer)."""
 
@@ -110,6 +198,8 @@ class Visit(SQLModel, table=True):
         Index("ix_visit_ticket", "ticket_id", "id"),
         Index("ix_visit_called", "called_at"),
         Index("ix_visit_counter_called", "counter", "called_at"),
+        # a counter's latest finished visits (the one a rating box may still rate)
+        Index("ix_visit_counter_finished", "counter", "finished_at"),
         Index("ix_visit_service_finished", "service", "finished_at"),
         Index("ix_visit_dossier", "dossier_code"),
     )
@@ -189,3 +279,6 @@ class Event(SQLModel, table=True):
     type: str = Field(max_length=32)
     at: datetime = _ts(nullable=False)
     payload: str = Field(sa_column=Column(Text, nullable=False))
+
+
+event.listen(Ticket.__table__, "after_create", _create_queue_count_triggers)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -25,3 +25,10 @@ class Tx:
 
     def emit(self, type_: str, **fields: Any) -> None:
         self.events.append({"type": type_, "at": self.now.isoformat(), **fields})
+
+
+def day_start(tx: Tx) -> datetime:
+    """The start of the hall's local day (`tx.today`), in UTC: the lower bound that keeps a
+    query on today's rows, however much history the tables hold."""
+    local = tx.now.astimezone(tx.cfg.zone)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from contracts.api import CounterState, Outcome, TicketBrief, TicketState
 from server.db.database import Sql
-from server.db.models import QUEUED_WHERE, Counter, Ticket, Visit
+from server.db.models import QUEUED_STATE, QUEUED_WHERE, Counter, Ticket, Visit
 from server.engine.errors import (
     BadInput,
     CounterBusy,
@@ -164,7 +164,7 @@ _HEAD_COLS = f"SELECT {TICKET_COLS} FROM ticket"
 _LANE_HEAD = Sql(f"{_HEAD_COLS} WHERE day = :d AND service = :s AND transferred = :t AND "
                  f"{QUEUED_WHERE} ORDER BY priority_rank, id LIMIT 1")
 _TARGET_HEAD = Sql(f"{_HEAD_COLS} WHERE day = :d AND target_counter = :c AND transferred = :t "
-                   "AND state IN ('waiting', 'transferred') ORDER BY priority_rank, id LIMIT 1")
+                   f"AND {QUEUED_STATE} ORDER BY priority_rank, id LIMIT 1")
 
 
 def next_ticket(tx: Tx, number: int,

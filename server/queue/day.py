@@ -11,7 +11,7 @@ from datetime import date
 
 from contracts.api import TicketState
 from server.db.database import Sql, sql_only
-from server.db.models import Counter, HallState, Ticket, Visit
+from server.db.models import OPEN_STATE, Counter, HallState, Ticket, Visit
 from server.engine.hours import closing_of_day, current_session
 from server.engine.states import AT_COUNTER, FINAL
 from server.queue.context import Tx
@@ -24,8 +24,11 @@ assert {s.value for s in AT_COUNTER} == {"called", "serving"}
 
 _STATE = Sql("SELECT day, day_open FROM hall_state WHERE hall = :h")
 # Tickets not in a final state from before `:d` (`_OPEN_UNTIL`: up to and including `:d`).
-_OPEN_BEFORE = f"state NOT IN {_FINAL} AND day < :d"
-_OPEN_UNTIL = f"state NOT IN {_FINAL} AND day <= :d"
+# `OPEN_STATE` is the condition of the partial index `ix_ticket_open` word for word, so these
+# read that index, which holds only the tickets still open (today's), not all history.
+assert f"state NOT IN {_FINAL}" == OPEN_STATE
+_OPEN_BEFORE = f"{OPEN_STATE} AND day < :d"
+_OPEN_UNTIL = f"{OPEN_STATE} AND day <= :d"
 
 
 class _Expiry:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlmodel import select
 
 from contracts.api import RatingOut
 from server.db.database import Sql
 from server.db.models import Rating, Visit
 from server.engine.errors import AlreadyRated, BadInput, Forbidden, RatingClosed
-from server.queue.context import Tx
+from server.queue.context import Tx, day_start
 from server.queue.lookups import unknown_visit
 
 # The visit, and whether it has a rating already, in one statement; the new rating's row.
@@ -53,8 +55,15 @@ def rate(tx: Tx, visit_id: int, score: int, reason: str | None, counter: int | N
 
 def last_rateable_visit(tx: Tx, counter: int) -> Visit | None:
     """The counter's most recent finished visit whose window is still open and unrated: the
-    one a rating box's key press is for."""
-    v = tx.s.exec(select(Visit).where(Visit.counter == counter, Visit.status == "finished")
+    one a rating box's key press is for.
+
+    Only visits finished today or within the window are looked at, from the top of
+    `ix_visit_counter_finished` (counter, finished_at): a visit finished earlier has no
+    window left, and without the bound the newest finished visit was sought in a sort of the
+    counter's whole history (the device manager does this for every counter)."""
+    since = min(day_start(tx), tx.now - timedelta(seconds=tx.cfg.rating.window_s))
+    v = tx.s.exec(select(Visit).where(Visit.counter == counter, Visit.status == "finished",
+                                      Visit.finished_at >= since)
                   .order_by(Visit.finished_at.desc()).limit(1)).first()
     if v is None or v.rating_until is None or tx.now > v.rating_until:
         return None

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlmodel import select
 
 from contracts.api import TicketOut, TicketState
 from contracts.ticket_view import TicketView
 from server.db.database import Sql
-from server.db.models import Ticket, Visit
+from server.db.models import QUEUED_STATE, Ticket, Visit
 from server.engine import estimate
 from server.engine.errors import (
     BadDossierCode,
@@ -24,7 +24,7 @@ from server.engine.errors import (
 from server.engine.hours import check_can_issue
 from server.engine.selection import NO_PRIORITY
 from server.engine.states import QUEUED, Move, move
-from server.queue.context import Tx
+from server.queue.context import Tx, day_start
 from server.queue.lookups import service_cfg, ticket_by_id
 
 _RECENT_VISITS = 20
@@ -65,9 +65,9 @@ def _allocate_seq(tx: Tx, service: str, first: int) -> int:
 # The statements of the ticket paths are plain SQL run on the transaction's cursor (`Sql`):
 # they run on the single writer for every ticket and every call, where building and compiling
 # SQLAlchemy statements and ORM objects cost several times what SQLite spends on them.
-# "Queued" is spelled with literals, as in the indexes (SQLite matches a partial index only
-# against the same literal condition): `ix_ticket_queue` (day, service, state, priority_rank,
-# id) covers the counts below, so they read the index alone.
+# "Queued" is `QUEUED_STATE` (server/db/models.py), spelled with literals as in the indexes.
+# The waiting counts read `queue_count`, which triggers keep in step with the tickets: a few
+# rows per service, however long the queue.
 _ALLOCATE = Sql("INSERT INTO number_seq (day, service, last) VALUES (:d, :s, :first) "
                 "ON CONFLICT (day, service) DO UPDATE SET last = number_seq.last + 1 "
                 "RETURNING last")
@@ -80,25 +80,33 @@ _ISSUED_COLS = ("id, day, service, number, state, priority, priority_rank, issue
                 "transferred, target_counter")
 _EARLIER = Sql(f"SELECT {_ISSUED_COLS} FROM ticket "
                "WHERE device_id = :device_id AND request_key = :key")
-_QUEUED = "state IN ('waiting', 'transferred')"
+assert QUEUED_STATE == "state IN ('waiting', 'transferred')"
 assert {st.value for st in QUEUED} == {"waiting", "transferred"}
-_WAITING = Sql(f"SELECT count(*) FROM ticket WHERE day = :d AND service = :s AND {_QUEUED}")
-_WAITING_ALL = Sql("SELECT service, count(*) FROM ticket WHERE day = :d "
-                   f"AND {_QUEUED} GROUP BY service")
-# Ahead of a ticket: the queued tickets of its service before it in (priority, issue) order,
-# counted on the covering index, less those sent to one counter (few; `ix_ticket_target`).
+_WAITING = Sql("SELECT coalesce(sum(n), 0) FROM queue_count WHERE day = :d AND service = :s")
+_WAITING_ALL = Sql("SELECT service, sum(n) FROM queue_count WHERE day = :d GROUP BY service")
+# A new ticket is the last of its service's queue in issue order (its id is the highest:
+# ids only grow, and requeue and transfer keep a ticket's id), so the people ahead of it are
+# the queued tickets of its priority class or a better one, less those sent to one counter
+# and itself: a sum over the few `queue_count` rows of its service.
+_WAITING_AND_AHEAD_NEW = Sql(
+    "SELECT coalesce(sum(n), 0), coalesce(sum(CASE WHEN targeted = :no AND priority_rank <= "
+    ":rank THEN n ELSE 0 END), 0) - 1 FROM queue_count WHERE day = :d AND service = :s")
+# Ahead of any ticket (a reprint, the follow page): the queued tickets of its service before
+# it in (priority, issue) order, counted on the covering index `ix_ticket_queue`, less those
+# sent to one counter (few; `ix_ticket_target`). A read of the queue up to the ticket.
 _BEFORE = ("(priority_rank < :rank OR (priority_rank = :rank AND id < :id)) AND id <> :id")
-_WAITING_AND_AHEAD = Sql(
-    f"SELECT count(*), coalesce(sum(CASE WHEN {_BEFORE} THEN 1 ELSE 0 END), 0) FROM ticket "
-    f"WHERE day = :d AND service = :s AND {_QUEUED}")
-_AHEAD_ALL = Sql(f"SELECT count(*) FROM ticket WHERE day = :d AND service = :s AND {_QUEUED} "
-                 f"AND {_BEFORE}")
+_AHEAD_ALL = Sql("SELECT count(*) FROM ticket WHERE day = :d AND service = :s AND "
+                 f"{QUEUED_STATE} AND {_BEFORE}")
 # (the service test inside the sum, so that SQLite walks `ix_ticket_target`, not the queue)
 _AHEAD_TARGETED = Sql(f"SELECT coalesce(sum(CASE WHEN service = :s AND {_BEFORE} THEN 1 "
                       "ELSE 0 END), 0) FROM ticket WHERE day = :d AND target_counter IS NOT "
-                      f"NULL AND {_QUEUED}")
+                      f"NULL AND {QUEUED_STATE}")
+# Today's latest finished visits of a service. `finished_at >= :since` bounds the range of
+# `ix_visit_service_finished` (service, finished_at) to today: without it, a service with
+# fewer than `n` visits finished today walked its index back through all history (330
+# days: 41 ms a ticket). `called_at >= :since` bounds the other index a planner may take.
 _RECENT = Sql("SELECT started_at, called_at, finished_at FROM visit WHERE service = :s "
-              "AND status = 'finished' AND finished_at IS NOT NULL AND called_at >= :since "
+              "AND status = 'finished' AND finished_at >= :since AND called_at >= :since "
               "ORDER BY finished_at DESC LIMIT :n")
 _PAUSED = Sql("SELECT number FROM counter WHERE paused = :yes")
 
@@ -136,18 +144,13 @@ def waiting_ahead(tx: Tx, t: Ticket | IssuedTicket) -> int:
 
 
 def recent_service_times(tx: Tx, service: str) -> list[float]:
-    rows = _RECENT.run(tx.s, {"s": service, "since": _day_start(tx),
+    rows = _RECENT.run(tx.s, {"s": service, "since": day_start(tx),
                               "n": _RECENT_VISITS}).fetchall()
     out = []
     for started, called, finished in rows:
         began = Sql.utc(started) or Sql.utc(called)
         out.append((Sql.utc(finished) - began).total_seconds())
     return out
-
-
-def _day_start(tx: Tx) -> datetime:
-    local = tx.now.astimezone(tx.cfg.zone)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
 
 
 def counters_open(tx: Tx, service: str) -> int:
@@ -227,7 +230,7 @@ def _issue(tx: Tx, service: str | None, priority: str | None, lang: str,
         "dossier_code": code, "request_key": request_key if device_id is not None else None})
     t = IssuedTicket(ticket_id, today, svc.code, number, TicketState.waiting.value, priority,
                      rank, tx.now, lang)
-    waiting, ahead = _queue_position(tx, t)
+    waiting, ahead = _new_ticket_position(tx, t)
     tx.emit("ticket_issued", ticket_id=t.id, number=t.number, service=t.service,
             priority=priority, waiting=waiting)
     return t, ahead
@@ -242,17 +245,17 @@ def issue_out(tx: Tx, service: str | None, priority: str | None, lang: str,
     return ticket_out(tx, t, ahead)
 
 
-def _queue_position(tx: Tx, t: Ticket | IssuedTicket) -> tuple[int, int]:
-    """(queued tickets of t's service, those of them ahead of t) in one pass over the queue:
-    on the hot path both are needed, and each pass reads every queued ticket's index entry."""
-    p = {"d": t.day, "s": t.service, "rank": t.priority_rank, "id": t.id}
-    waiting, ahead_all = _WAITING_AND_AHEAD.one(tx.s, p)
-    return int(waiting), int(ahead_all) - int(_AHEAD_TARGETED.scalar(tx.s, p))
+def _new_ticket_position(tx: Tx, t: IssuedTicket) -> tuple[int, int]:
+    """(queued tickets of t's service, those of them ahead of t) for the ticket just issued,
+    from `queue_count` in one statement: the same for 10 or 5,000 waiting."""
+    waiting, ahead = _WAITING_AND_AHEAD_NEW.one(
+        tx.s, {"d": t.day, "s": t.service, "rank": t.priority_rank, "no": False})
+    return int(waiting), int(ahead)
 
 
 def waiting_in(tx: Tx, *services: str) -> dict[str, int]:
-    """Queued tickets per service now: events carry it so boards need no reload. Counted
-    over the covering index `ix_ticket_queue` (day, service, state)."""
+    """Queued tickets per service now: events carry it so boards need no reload. Read from
+    `queue_count` (a few rows per service)."""
     if len(services) == 1:
         return {services[0]: int(_WAITING.scalar(tx.s, {"d": tx.today, "s": services[0]}))}
     counts = {code: 0 for code in services}

@@ -14,7 +14,7 @@ from server.db.database import Sql
 from server.db.models import Counter, Event, HallState, Ticket, User, Visit
 from server.engine.hours import current_session, next_opening
 from server.engine.states import QUEUED
-from server.queue.context import Tx
+from server.queue.context import Tx, day_start
 from server.queue.counters import brief, counter_state, load_counter
 from server.queue.lookups import counter_cfg
 from server.queue.tickets import estimate_wait
@@ -118,7 +118,17 @@ def visit_out(v: Visit, t: Ticket) -> VisitOut:
 
 
 def recent_calls(tx: Tx) -> list[RecentCall]:
-    rows = tx.s.exec(select(Event).where(Event.type.in_(["called", "recalled"]))
+    """Today's latest calls, newest first. Both bounds keep the read on today's events
+    whichever index the planner takes: the first sequence number of today (one probe of
+    `ix_event_at`) bounds a walk back along the log, and `at` bounds `ix_event_type_at`.
+    Without them, a morning with fewer calls than the board shows read back into history."""
+    since = day_start(tx)
+    first = tx.s.exec(select(Event.seq).where(Event.at >= since)
+                      .order_by(Event.at, Event.seq).limit(1)).first()
+    if first is None:
+        return []
+    rows = tx.s.exec(select(Event).where(Event.seq >= first, Event.at >= since,
+                                         Event.type.in_(["called", "recalled"]))
                      .order_by(Event.seq.desc()).limit(RECENT_CALLS)).all()
     out = []
     for e in rows:
