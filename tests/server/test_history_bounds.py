@@ -386,3 +386,43 @@ CountedQueue.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 TestCountedQueue = CountedQueue.TestCase
+
+
+@pytest.mark.postgres
+def test_queue_count_on_postgres(pg_url):
+    """The PostgreSQL triggers (from the migration) keep the same counts through every kind
+    of move, and the ticket's figures come from them."""
+    from server.clock import FakeClock
+    from server.db.database import Database
+
+    hall = Hall(CFG, Database(pg_url), FakeClock(OPENING))
+    hall.setup()
+    try:
+        hall.write(hk.housekeeping)
+        issued = [hall.write(_ticket(svc)) for svc in ("HT", "HT", "CT", "HT", "DD")]
+        assert [t.waiting_ahead for t in issued] == [0, 1, 0, 2, 0]
+        hall.write(lambda tx: ct.next_ticket(tx, 2, None))  # HT 1 called
+        hall.write(lambda tx: ct.transfer(tx, 2, None, 1, "test"))  # sent to counter 1
+        hall.write(lambda tx: tk.cancel(tx, issued[2].id))  # CT cancelled
+        hall.write(lambda tx: ct.next_ticket(tx, 3, None))  # DD called
+        hall.write(lambda tx: ct.transfer(tx, 3, "HT", None, "test"))  # DD → HT queue
+        after = hall.write(_ticket("HT"))
+        # queued in HT: 2, 4, the DD ticket moved over, the new one; the one sent to
+        # counter 1 waits in HT too but is not ahead of anyone in the service's line
+        assert (after.waiting_ahead, hall.read(lambda tx: tk.waiting_in(tx, "HT"))) == \
+            (3, {"HT": 5})
+
+        def counts(tx: Tx):
+            kept = {(str(d), s, r, bool(t)): n for d, s, r, t, n in tx.s.execute(text(
+                "SELECT day, service, priority_rank, targeted, n FROM queue_count")) if n}
+            return kept, {(str(d), s, r, bool(t)): n
+                          for d, s, r, t, n in tx.s.execute(text(_RECOUNT))}
+
+        kept, recount = hall.read(counts)
+        assert kept == recount and sum(kept.values()) == 5
+        hall.clock.set(OPENING + timedelta(days=1))
+        hall.write(hk.housekeeping)  # yesterday's queue expires
+        kept, recount = hall.read(counts)
+        assert kept == recount == {}
+    finally:
+        hall.db.dispose()
