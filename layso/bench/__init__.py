@@ -19,15 +19,18 @@ from layso.servers import ROOT, ServerProcess, login, make_accounts
 BENCH_HALL = ROOT / "config" / "bench.toml"
 PASSWORD = "bench-password-1"
 TARGETS = {"issue_tps_32": 1000, "issue_p99_ms": 50, "board_p99_ms_500": 20,
-           "busy_day_wall_s": 60, "rss_mb_500": 200, "led_ratio": 1.5}
+           "busy_day_wall_s": 60, "rss_mb_500": 200, "led_ratio": 1.5,
+           "history_ratio": 1.2}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", type=Path, default=Path("var/bench-results.json"))
     parser.add_argument("--quick", action="store_true", help="fewer samples (a smoke run)")
     parser.add_argument("--skip", action="append", default=[],
-                        choices=["postgres", "busy-day", "led", "board"],
-                        help="leave out a part (board: the call → board figures)")
+                        choices=["postgres", "busy-day", "led", "board", "history"],
+                        help="leave out a part (board: the call → board figures; history: "
+                        "ticket, next and snapshot after a year of history and with 5,000 "
+                        "waiting)")
     parser.add_argument("--client", choices=["raw", "httpx"], default="raw",
                         help="the kiosks' HTTP client for the issue figures: raw (a lean "
                         "HTTP/1.1 client, default) or httpx (costs the shared CPU more than the "
@@ -107,6 +110,8 @@ def run(args: argparse.Namespace) -> int:
                 server, args.quick, "sqlite", "board" not in args.skip, args.client))
         finally:
             server.stop()
+        if "history" not in args.skip:
+            results["history"] = _history(args.quick)
         if "led" not in args.skip:
             results["call_to_led"] = _led(args.quick)
         if "busy-day" not in args.skip:
@@ -149,6 +154,15 @@ def _led(quick: bool) -> dict:
     return r
 
 
+def _history(quick: bool) -> dict:
+    from layso.bench.history import DAYS, run_history
+
+    print(f"history: ticket, next, snapshot after {60 if quick else DAYS} days of a busy hall, "
+          "and a ticket with 5,000 waiting (ratios to an empty database / 10 waiting)",
+          flush=True)
+    return run_history(BENCH_HALL, quick)
+
+
 def _busy_day(quick: bool) -> dict:
     try:
         from layso.simulate import run_busy_day
@@ -179,6 +193,9 @@ def _verdict(res: dict) -> dict:
     bd = res.get("busy_day") or {}
     if "wall_s" in bd:
         v["busy_day_ratio"] = round(bd["wall_s"] / TARGETS["busy_day_wall_s"], 2)
+    for name, r in (res.get("history") or {}).get("ratios", {}).items():
+        v[f"history {name} ratio/1.2"] = round(r["cpu"] / TARGETS["history_ratio"], 2) \
+            if r["cpu"] is not None else None
     led = res.get("call_to_led") or {}
     if "from_answer_median_ratio" in led:
         v["led_ratio_vs_limit"] = round(led["from_answer_median_ratio"] / TARGETS["led_ratio"],
@@ -216,6 +233,9 @@ def _table(res: dict) -> None:
         print(f"{'call→LED median (ms) / × frame line time':<46}{val:>16}{'≤1.5×+poll':>16}")
         val = f"{led['from_answer_p99_ms']} / {led['from_answer_p99_ratio']}×"
         print(f"{'call→LED p99 (ms) / × frame line time':<46}{val:>16}{'':>16}")
+    hist = res.get("history") or {}
+    for name, r in hist.get("ratios", {}).items():
+        print(f"{name + ', CPU':<46}{str(r['cpu']) + '×':>16}{'≤1.2×':>16}")
     bd = res.get("busy_day") or {}
     if "wall_s" in bd:
         print(f"{'busy day 10,000 tickets: wall (s)':<46}{bd['wall_s']:>16}{'<60':>16}")
