@@ -98,7 +98,9 @@ def create_app(cfg: HallConfig, db_url: str, clock: Clock | None = None, *,
     app.state.login_limiter = SlidingWindow(30, 60)
     app.state.ws_clients = set()
     app.state.max_ws_clients = max_ws_clients
-    # The last added is outermost: shed load first, so a 503 still carries the headers.
+    # The last added is outermost: shed load first, so a 503 still carries the headers; the
+    # first added is innermost: an unhandled error is answered there and the connection kept.
+    app.add_middleware(errors.ContainErrors)
     app.add_middleware(LoadShedder, max_in_flight=max_in_flight)
     app.add_middleware(SecurityHeaders)
     errors.install(app)

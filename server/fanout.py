@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 from typing import Any
 
 from sqlalchemy import text
@@ -83,7 +84,12 @@ class PgListener:
 class AdvisoryLeader:
     """Hold a PostgreSQL advisory lock to be the one process that does a job (the scheduler,
     a serial line's bus master). The lock lives as long as its connection: if the holder dies,
-    another process takes over at its next try."""
+    another process takes over at its next try. If the connection dies under a live holder
+    (`pg_terminate_backend`, a database restart), the lock is gone with it: the holder must
+    see that with `held()` before it acts, and stop. The connection's `application_name`
+    names the job and the process id, so `pg_stat_activity` shows who holds what."""
+
+    CHECK_TIMEOUT_S = 5.0  # an answer slower than this counts as a lost lock
 
     def __init__(self, url: str, key: int, name: str) -> None:
         self.url = libpq_url(url)
@@ -94,10 +100,37 @@ class AdvisoryLeader:
     async def try_acquire(self) -> bool:
         import psycopg
 
-        if self._conn is None or self._conn.closed:
-            self._conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
-        cur = await self._conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,))
-        row = await cur.fetchone()
+        try:
+            if self._conn is None or self._conn.closed:
+                self._conn = await psycopg.AsyncConnection.connect(
+                    self.url, autocommit=True, connect_timeout=5,
+                    application_name=f"layso {self.name} {os.getpid()}"[:63])
+            cur = await self._conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,))
+            row = await cur.fetchone()
+        except Exception:
+            await self.release()  # a dead connection: the next try starts a fresh one
+            raise
+        return bool(row and row[0])
+
+    _HELD = ("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+             "AND pid = pg_backend_pid() AND objsubid = 1 "
+             "AND ((classid::bigint << 32) | objid::bigint) = %s")
+
+    async def held(self) -> bool:
+        """Whether this process still holds the lock: asked of PostgreSQL on the lock's own
+        connection (a dead connection, or no answer within CHECK_TIMEOUT_S, means no)."""
+        conn = self._conn
+        if conn is None or conn.closed:
+            return False
+        try:
+            cur = await asyncio.wait_for(conn.execute(self._HELD, (self.key,)),
+                                         self.CHECK_TIMEOUT_S)
+            row = await asyncio.wait_for(cur.fetchone(), self.CHECK_TIMEOUT_S)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            await self.release()
+            return False
         return bool(row and row[0])
 
     async def release(self) -> None:

@@ -15,11 +15,16 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contracts.api import ErrorOut
+from server.db.faults import LogThrottle, StoreUnavailable, classify
 from server.engine.errors import EngineError
 
 log = logging.getLogger("layso.api")
+# An error that repeats on every request (a bug on a hot path) is logged with its traceback
+# once a minute, with a count, not once per request.
+_throttle = LogThrottle(log)
 
 _STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                  405: "method_not_allowed", 409: "conflict", 413: "too_large",
@@ -36,7 +41,9 @@ _MEANING = {
     422: "the request is malformed or a value is out of range (the detail names it)",
     429: "too many requests from this kiosk or address, or the account is locked for a "
          "while; see Retry-After",
-    503: "the server is shedding load (too many requests in flight); retry after Retry-After",
+    503: "the server is shedding load (too many requests in flight), or the database is "
+         "unavailable for a moment or its disk is full (`error`: overloaded, db_unavailable, "
+         "db_commit_unknown, disk_full); retry after Retry-After",
 }
 
 
@@ -176,8 +183,60 @@ def install(app: FastAPI) -> None:
         return JSONResponse(error_body(detail, code), status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 
+    @app.exception_handler(StoreUnavailable)
+    async def _store(_: Request, exc: StoreUnavailable) -> JSONResponse:
+        return store_response(exc)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return JSONResponse(error_body("Lỗi máy chủ; đã ghi nhật ký. (Server error; it has "
-                                       "been logged.)", "server_error"), status_code=500)
+        # Only for errors outside `ContainErrors` (in the outer middleware): Starlette
+        # re-raises after this answer, and uvicorn then closes the connection.
+        return unexpected_response(request.scope, exc)
+
+
+def store_response(exc: StoreUnavailable) -> JSONResponse:
+    """503 naming the cause (disk full, database unreachable) and when to try again."""
+    return JSONResponse(error_body(exc.message, exc.code), status_code=503,
+                        headers={"Retry-After": str(exc.retry_after)})
+
+
+def unexpected_response(scope: Scope, exc: Exception) -> JSONResponse:
+    """The answer to an error nobody handled: a database fault that escaped the read and write
+    paths is still a 503 naming it; anything else is a 500, logged (throttled)."""
+    kind = classify(exc)
+    if kind is not None:
+        return store_response(StoreUnavailable(kind))
+    method, path = scope.get("method", "?"), scope.get("path", "?")
+    _throttle.log(f"{type(exc).__name__} {method} {path}", logging.ERROR,
+                  "unexpected error on %s %s", method, path, exc_info=exc)
+    return JSONResponse(error_body("Lỗi máy chủ; đã ghi nhật ký. (Server error; it has "
+                                   "been logged.)", "server_error"), status_code=500)
+
+
+class ContainErrors:
+    """The innermost middleware: an error no handler took is answered here (500, or 503 for a
+    database fault) and goes no further. Starlette's handler for `Exception` answers and then
+    re-raises, so that the server may log it; uvicorn logs it and closes the connection, and
+    the client's next request, already sent on that keep-alive connection, was reset."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as exc:
+            if started:  # half an answer is out: only closing the connection can tell
+                raise
+            await unexpected_response(scope, exc)(scope, receive, send)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from html import escape
 
 from fastapi import APIRouter, Depends, Request
@@ -22,9 +23,13 @@ router = APIRouter(tags=["hall"])
 async def healthz(request: Request, hall: Hall = Depends(get_hall)) -> dict:
     seq = await read(hall, views.last_seq)
     sched = request.app.state.scheduler
+    fault = hall.db.health.fault
+    # `pid` and `scheduler` tell the processes of a deployment apart (exactly one runs the
+    # scheduler); `db_fault` is what refuses writes now (disk_full, unavailable) or null.
     return {"ok": True, "hall": hall.code, "seq": seq, "db": hall.db.dialect,
             "now": hall.clock.now().isoformat(),
-            "scheduler": bool(sched is not None and sched.running)}
+            "scheduler": bool(sched is not None and sched.running), "pid": os.getpid(),
+            "db_fault": fault.kind if fault is not None else None}
 
 
 @router.get("/api/v1/services", response_model=list[ServiceOut])

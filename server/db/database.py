@@ -14,9 +14,13 @@ which also makes queue decisions safe across several server processes.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import queue
 import re
+import sqlite3
 import threading
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from datetime import UTC, date, datetime
@@ -26,6 +30,15 @@ from typing import Any, TypeVar
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
+
+from server.db.faults import (
+    COMMIT_UNKNOWN,
+    FaultKind,
+    StoreHealth,
+    StoreUnavailable,
+    classify,
+    is_disconnect,
+)
 
 R = TypeVar("R")
 
@@ -134,6 +147,7 @@ class Database:
         # close with it.
         self.on_dispose: list[Callable[[], None]] = []
         self.token_resolver: object | None = None  # server.auth.TokenResolver, made by the API
+        self.health = StoreHealth()  # the current fault (disk full, connection lost), if any
         if self.is_sqlite:
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -180,12 +194,32 @@ class Database:
     def _group_writer(self) -> GroupWriter:
         with self._write_lock:
             if self._writer is None or not self._writer.alive:
-                self._writer = GroupWriter(self.engine)
+                self._writer = GroupWriter(self.engine, self.health)
             return self._writer
 
     def read(self, fn: Callable[[Session], R]) -> R:
-        with Session(self.read_engine, expire_on_commit=False) as s:
-            return fn(s)
+        """Run `fn` in a reading transaction. A read cut off by a lost connection runs once
+        more on a fresh one (it changed nothing); a fault raises `StoreUnavailable`."""
+        try:
+            with Session(self.read_engine, expire_on_commit=False) as s:
+                return fn(s)
+        except Exception as exc:
+            if not is_disconnect(exc):
+                self._raise_fault(exc)
+                raise
+        try:
+            with Session(self.read_engine, expire_on_commit=False) as s:
+                return fn(s)
+        except Exception as exc:
+            self._raise_fault(exc)
+            raise
+
+    def _raise_fault(self, exc: Exception) -> None:
+        """Raise the fault `exc` stands for, if it is one (an ordinary error is the
+        caller's to raise)."""
+        kind = self.health.failed(exc)
+        if kind is not None:
+            raise StoreUnavailable(kind) from exc
 
     def lock_hall(self, s: Session, hall: str) -> None:
         """Serialise writers on the hall row (PostgreSQL); SQLite's BEGIN IMMEDIATE did."""
@@ -203,6 +237,18 @@ class Database:
             self.read_engine.dispose()
 
 
+class _BatchFailed(Exception):
+    """A batch's transaction failed as a whole (`committing`: in its COMMIT)."""
+
+    def __init__(self, exc: BaseException, *, committing: bool, xid: str | None = None,
+                 outcomes: list | None = None) -> None:
+        super().__init__(str(exc))
+        self.exc = exc
+        self.committing = committing
+        self.xid = xid
+        self.outcomes = outcomes or []
+
+
 class GroupWriter:
     """One thread that owns the process's write connection and commits waiting jobs together
     (each in its own savepoint, so a refused job undoes only itself).
@@ -215,9 +261,11 @@ class GroupWriter:
     """
 
     MAX_BATCH = 64
+    STATUS_WAIT_S = 3.0  # how long to wait for PostgreSQL to settle a COMMIT cut short
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, health: StoreHealth | None = None) -> None:
         self.engine = engine
+        self.health = health or StoreHealth()
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._loop, name="db-writer", daemon=True)
         self._thread.start()
@@ -262,40 +310,140 @@ class GroupWriter:
         batch = [job for job in batch if job[1].set_running_or_notify_cancel()]
         if not batch:
             return
-        outcomes: list[tuple[bool, object]] = []
         try:
-            with Session(self.engine, expire_on_commit=False) as s:
-                if len(batch) == 1:
-                    fn, _ = batch[0]
-                    try:
-                        outcomes.append((True, fn(s)))
-                    except BaseException as exc:
-                        s.rollback()
-                        outcomes.append((False, exc))
-                else:
-                    for fn, _ in batch:
-                        if getattr(fn, "sql_only", False):
-                            outcomes.append(self._sql_only_job(s, fn))
-                            continue
-                        sp = s.begin_nested()
-                        try:
-                            result = fn(s)
-                            s.flush()
-                            sp.commit()
-                            outcomes.append((True, result))
-                        except BaseException as exc:
-                            sp.rollback()
-                            outcomes.append((False, exc))
-                s.commit()
-        except BaseException as exc:  # the commit itself failed: nobody's work was kept
-            for _, fut in batch:
-                fut.set_exception(exc)
-            return
+            outcomes = self._attempt(batch)
+        except _BatchFailed as first:
+            outcomes = self._after_failure(batch, first)
+            if outcomes is None:
+                return
+        self.health.ok()
         for (ok, value), (_, fut) in zip(outcomes, batch, strict=True):
             if ok:
                 fut.set_result(value)
             else:
                 fut.set_exception(value)
+
+    def _after_failure(self, batch: list, failed: _BatchFailed) -> list | None:
+        """A batch whose transaction failed as a whole. Lost before COMMIT (the connection
+        died: nothing of it is kept), it runs once more on a fresh connection. Lost during
+        COMMIT, the outcome is unknown until PostgreSQL says what became of the transaction
+        (`pg_xact_status`): committed, its answers stand; aborted, it runs once more; unknown,
+        it is not run again (that could issue a ticket twice) and the callers are told so.
+        Anything else fails every job of the batch, unanswered and not kept."""
+        exc = failed.exc
+        if failed.committing and is_disconnect(exc):
+            status = self._xact_status(failed.xid)
+            if status == "committed":
+                return failed.outcomes
+            if status != "aborted":
+                self._fail(batch, exc, COMMIT_UNKNOWN)
+                return None
+        if not is_disconnect(exc):
+            self._fail(batch, exc)
+            return None
+        self.health.throttle.log("retry", logging.WARNING, "database connection lost before "
+                                 "COMMIT (%s); running the batch of %d once more on a fresh "
+                                 "connection", str(exc).splitlines()[0][:200], len(batch))
+        try:
+            return self._attempt(batch)
+        except _BatchFailed as second:
+            if second.committing and is_disconnect(second.exc):
+                status = self._xact_status(second.xid)
+                if status == "committed":
+                    return second.outcomes
+                self._fail(batch, second.exc,
+                           COMMIT_UNKNOWN if status != "aborted" else None)
+                return None
+            self._fail(batch, second.exc)
+            return None
+
+    def _fail(self, batch: list, exc: BaseException, kind: FaultKind | None = None) -> None:
+        kind = self.health.failed(exc, kind)
+        err: BaseException = exc
+        if kind is not None:
+            err = StoreUnavailable(kind)
+            err.__cause__ = exc
+        for _, fut in batch:
+            fut.set_exception(err)
+
+    def _attempt(self, batch: list) -> list[tuple[bool, object]]:
+        """Run the batch in one transaction and commit it; the outcomes, one per job.
+        Raises `_BatchFailed` when the transaction as a whole failed (nothing kept)."""
+        outcomes: list[tuple[bool, object]] = []
+        xid = None
+        s = Session(self.engine, expire_on_commit=False)
+        try:
+            if len(batch) == 1:
+                fn, _ = batch[0]
+                try:
+                    outcomes.append((True, fn(s)))
+                except BaseException as exc:
+                    s.rollback()
+                    outcomes.append((False, exc))
+            else:
+                for fn, _ in batch:
+                    if getattr(fn, "sql_only", False):
+                        outcomes.append(self._sql_only_job(s, fn))
+                        continue
+                    sp = s.begin_nested()
+                    try:
+                        result = fn(s)
+                        s.flush()
+                        sp.commit()
+                        outcomes.append((True, result))
+                    except BaseException as exc:
+                        sp.rollback()
+                        outcomes.append((False, exc))
+            # A job refused because the database failed under it (connection lost, disk
+            # full) leaves the transaction in doubt (SQLite may have rolled it all back):
+            # the whole batch fails, and none of it is answered as done.
+            for ok, value in outcomes:
+                if not ok and isinstance(value, Exception) and classify(value) is not None:
+                    raise value
+            xid = self._xid(s) if s.in_transaction() else None
+        except BaseException as exc:
+            with contextlib.suppress(Exception):
+                s.close()
+            raise _BatchFailed(exc, committing=False) from exc
+        try:
+            s.commit()
+        except BaseException as exc:
+            with contextlib.suppress(Exception):
+                s.close()
+            raise _BatchFailed(exc, committing=True, xid=xid, outcomes=outcomes) from exc
+        s.close()
+        return outcomes
+
+    def _xid(self, s: Session) -> str | None:
+        """PostgreSQL: the transaction's id, asked just before COMMIT so that, should the
+        connection die during the COMMIT, another connection can ask what became of it.
+        SQLite: make sure the transaction is still open (after SQLITE_FULL it may have been
+        rolled back, and statements after it would have run on their own)."""
+        dbapi, sqlite = _dbapi(s)
+        if sqlite:
+            if not dbapi.in_transaction:
+                raise sqlite3.OperationalError("the transaction was rolled back by SQLite")
+            return None
+        cur = dbapi.cursor()
+        cur.execute("SELECT pg_current_xact_id()::text")
+        return cur.fetchone()[0]
+
+    def _xact_status(self, xid: str | None) -> str | None:
+        """'committed', 'aborted', or None when it cannot be known (yet)."""
+        if xid is None:
+            return None
+        deadline = time.monotonic() + self.STATUS_WAIT_S
+        while True:
+            try:
+                with self.engine.connect() as conn:
+                    status = conn.exec_driver_sql("SELECT pg_xact_status(%(x)s::xid8)",
+                                                  {"x": xid}).scalar()
+            except Exception:
+                status = None
+            # 'in progress': the terminated backend has not finished aborting yet
+            if status in ("committed", "aborted") or time.monotonic() > deadline:
+                return status if status in ("committed", "aborted") else None
+            time.sleep(0.05)
 
     @staticmethod
     def _sql_only_job(s: Session, fn: Callable[[Session], R]) -> tuple[bool, object]:

@@ -106,14 +106,4 @@ def line_lock_key(hall_code: str, port: str) -> str:
 
 
 class LineLock(AdvisoryLeader):
-    """The advisory lock of one serial line; `held()` checks its connection is still alive."""
-
-    async def held(self) -> bool:
-        conn = self._conn
-        if conn is None or conn.closed:
-            return False
-        try:
-            await conn.execute("SELECT 1")
-        except Exception:
-            return False
-        return True
+    """The advisory lock of one serial line; `held()` checks it is still held."""

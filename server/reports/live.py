@@ -2,7 +2,8 @@
 alerts a manager must act on, and today's running figures.
 
 An alert is raised when a service's longest current wait passes its target
-(`services[].target_wait_s` in the hall file) and when a device reports a fault.
+(`services[].target_wait_s` in the hall file), when a device reports a fault, and while the
+database refuses writes (disk full, connection lost: `store`, from `server.db.faults`).
 """
 
 from __future__ import annotations
@@ -51,7 +52,15 @@ def device_alerts(devices: list[DeviceHealth]) -> list[dict[str, Any]]:
     return out
 
 
-def live_view(tx: Tx, devices: list[DeviceHealth]) -> dict[str, Any]:
+def store_alerts(store: dict[str, Any] | None) -> list[dict[str, Any]]:
+    if not store:
+        return []
+    return [{"kind": "store_fault", "fault": store["kind"], "since": store["since"],
+             "refused": store["refused"], "vi": store["vi"], "en": store["en"]}]
+
+
+def live_view(tx: Tx, devices: list[DeviceHealth],
+              store: dict[str, Any] | None = None) -> dict[str, Any]:
     snap = views.snapshot(tx, devices)
     targets = {s.code: s.target_wait_s for s in tx.cfg.services}
     services = []
@@ -70,7 +79,8 @@ def live_view(tx: Tx, devices: list[DeviceHealth]) -> dict[str, Any]:
         "services": services,
         "counters": [c.model_dump(mode="json") for c in snap.counters],
         "devices": [d.model_dump(mode="json") for d in snap.devices],
-        "alerts": wait_alerts(services) + device_alerts(snap.devices),
+        "alerts": store_alerts(store) + wait_alerts(services) + device_alerts(snap.devices),
+        "store": store,
         "today": {"date": tx.today.isoformat(), "issued": t["issued"], "served": t["served"],
                   "no_show": t["no_show"], "waiting": sum(s["waiting"] for s in services),
                   "wait_mean_s": t["wait"]["mean_s"],

@@ -32,6 +32,7 @@ const STR = {
     k_served: "Đã phục vụ", k_no_show: "Vắng mặt", k_wait_mean: "Chờ trung bình",
     k_satisfaction: "Hài lòng hôm nay", k_of_rated: "{n} lượt đánh giá",
     no_alerts: "Không có cảnh báo.", alert_wait: "Vượt chỉ tiêu chờ", alert_device: "Thiết bị lỗi",
+    alert_store: "Không lưu được dữ liệu", store_since: "từ {t}, đã từ chối {n} yêu cầu",
     dev_ok: "Bình thường", dev_unknown: "Chưa rõ",
     p_day: "Ngày", p_week: "Tuần", p_month: "Tháng", p_range: "Khoảng", date: "Ngày",
     date_from: "Từ ngày", to: "Đến ngày", show_report: "Xem báo cáo", chart_png: "Biểu đồ PNG",
@@ -82,6 +83,7 @@ const STR = {
     k_served: "Served", k_no_show: "No-show", k_wait_mean: "Mean wait",
     k_satisfaction: "Satisfaction today", k_of_rated: "{n} ratings",
     no_alerts: "No alerts.", alert_wait: "Wait over target", alert_device: "Device fault",
+    alert_store: "Nothing can be saved", store_since: "since {t}, {n} requests refused",
     dev_ok: "OK", dev_unknown: "Unknown",
     p_day: "Day", p_week: "Week", p_month: "Month", p_range: "Range", date: "Date",
     date_from: "From", to: "To", show_report: "Show report", chart_png: "Chart PNG",
@@ -260,7 +262,8 @@ function defaultDate() {
 
 // ---- the hall, live --------------------------------------------------------------------
 
-const live = { counters: [], services: [], devices: [], today: null, open: true, at: 0 };
+const live = { counters: [], services: [], devices: [], today: null, open: true, at: 0,
+  store: null };
 let refreshTimer = null;
 
 function onSnapshot(snap) {
@@ -330,7 +333,7 @@ async function refreshLive() {
     $("#hall-name").textContent = named(data.hall);
     Object.assign(live, { counters: data.counters, services: data.services,
       devices: data.devices.length ? data.devices : live.devices, today: data.today,
-      open: data.open, at: serverNow() });
+      open: data.open, store: data.store || null, at: serverNow() });
     defaultDate();
     renderLive();
   } catch (e) {
@@ -391,6 +394,12 @@ function renderLiveKpis() {
 
 function alertsNow() {
   const out = [];
+  if (live.store) {  // the database refuses writes (disk full, connection lost)
+    const s = live.store;
+    const since = tr("store_since", { t: hallTime(Date.parse(s.since)), n: fmtInt(s.refused) });
+    out.push({ kind: "store", title: tr("alert_store"),
+      text: `${getLang() === "vi" ? s.vi : s.en} (${since})` });
+  }
   for (const s of live.services) {
     const wait = longestNow(s);
     if (s.target_wait_s && s.waiting && wait > s.target_wait_s) {
