@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "config" / "bench.toml"  # open all day, no per-kiosk limit to speak of
 ADMIN = "host=127.0.0.1 port=5432 dbname=test user=postgres"
 PASSWORD = "mật-khẩu-thử-1"
+FILLER = "filler"
 
 
 @contextlib.contextmanager
@@ -44,6 +45,7 @@ def small_filesystem(where: Path, size: str):
         pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()}); this test needs a "
                     "filesystem that can really fill up")
     try:
+        (where / FILLER).touch()  # before anything else takes the space: see fill()
         yield where
     finally:
         subprocess.run(["umount", "-l", str(where)], check=False)
@@ -52,16 +54,18 @@ def small_filesystem(where: Path, size: str):
 
 
 def fill(folder: Path) -> Path:
-    """Write a file in `folder` until the filesystem refuses (ENOSPC)."""
-    path = folder / "filler"
+    """Write a file in `folder` until the filesystem refuses (ENOSPC). The file is made when
+    the filesystem is mounted (see small_filesystem): by now the database may already have
+    taken every block, and creating a file can itself be refused."""
+    path = folder / FILLER
     chunk = os.urandom(64 * 1024)
-    with path.open("wb") as f:
-        try:
+    try:
+        with path.open("ab") as f:
             while True:
                 f.write(chunk)
                 f.flush()
-        except OSError as exc:
-            assert exc.errno == errno.ENOSPC, exc
+    except OSError as exc:
+        assert exc.errno == errno.ENOSPC, exc
     return path
 
 
