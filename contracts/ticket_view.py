@@ -10,6 +10,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+PRIORITY_MARK = ("Diện ưu tiên", "Priority")
+"""What a priority ticket says of its priority, on paper, on the kiosk and to any device: that
+it is one, never which group (disability or pregnancy is health data)."""
+
 
 class TicketView(BaseModel):
     hall_name: str
@@ -22,11 +26,12 @@ class TicketView(BaseModel):
     waiting_ahead: int = 0
     estimated_wait_s: int = 0
     counters: list[str] = Field(default_factory=list, description="labels of serving counters")
-    priority: str | None = Field(default=None, description="priority group label, Vietnamese")
+    priority: str | None = Field(default=None, description='"Diện ưu tiên" on a priority '
+                                   "ticket: never the group (a health fact, Decree 356/2025)")
     priority_en: str | None = None
     qr_url: str | None = Field(default=None, description="where to follow the queue")
-    footer: str = "Vui lòng chờ đến lượt. Xin cảm ơn!"
-    footer_en: str = "Please wait for your number to be called. Thank you!"
+    footer: str = "Phiếu chỉ có giá trị trong ngày."
+    footer_en: str = "Valid today only."
     lang: str = "vi"
 
     @property

@@ -88,7 +88,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "ticket.wait": {"vi": "Chờ dự kiến: khoảng {m} phút", "en": "Estimated wait: about {m} min"},
     "ticket.no_wait": {"vi": "Chờ dự kiến: không phải chờ", "en": "Estimated wait: none"},
     "ticket.counters": {"vi": "Quầy phục vụ: {counters}", "en": "Served at counters: {counters}"},
-    "ticket.priority": {"vi": "Ưu tiên: {group}", "en": "Priority: {group}"},
     "ticket.take": {"vi": "Mời nhận phiếu bên dưới", "en": "Please take your ticket below"},
     "ticket.watch": {
         "vi": "Chú ý màn hình và loa gọi số",

@@ -484,9 +484,9 @@ def _ticket(canvas: Canvas, kiosk: m.Kiosk, screen: m.ShowTicket, frame: Frame) 
     canvas.panel(card, WHITE, border=OUTLINE)
     inner = card.inflate(-canvas.px(60), -canvas.px(40))
     lines: list[tuple[str, str, Color]] = []
-    if view.priority:
-        group = pick(lang, view.priority, view.priority_en)
-        lines.append((t("ticket.priority", lang, group=group), "Bold", PRIORITY))
+    if view.priority:  # "Diện ưu tiên": that it is one, never the group
+        lines.append((pick(lang, view.priority, view.priority_en or view.priority), "Bold",
+                      PRIORITY))
     lines.append((t("ticket.ahead", lang, n=view.waiting_ahead), "SemiBold", INK))
     if view.estimated_wait_s > 0:
         lines.append((t("ticket.wait", lang, m=view.estimated_wait_min), "SemiBold", INK))

@@ -104,9 +104,9 @@ def ticket_layout(view: TicketView, paper: Paper) -> list[Block]:
     if view.service_name_en:
         blocks.append(Text(_nfc(view.service_name_en), small=True, role="service_en"))
     if view.priority:
-        line = f"Ưu tiên: {_nfc(view.priority)}"
+        line = _nfc(view.priority)
         if view.priority_en:
-            line += f" / Priority: {_nfc(view.priority_en)}"
+            line += f" / {_nfc(view.priority_en)}"
         blocks.append(Text(line, bold=True, role="priority"))
     blocks.append(Rule())
     blocks.append(Text(f"Ngày / Date: {view.issued_at:%d/%m/%Y %H:%M}", role="issued"))

@@ -18,7 +18,7 @@ from contracts.api import (
     VisitOut,
 )
 from server import auth
-from server.api.audience import counters_for
+from server.api.audience import counters_for, visit_for
 from server.api.deps import at_counter, get_hall, principal, read, require, write
 from server.api.errors import responses
 from server.auth import Principal
@@ -51,13 +51,13 @@ async def list_counters(hall: Hall = Depends(get_hall),
 @router.get("/{number}/current", response_model=VisitOut,
             responses={204: {"description": "nothing at the counter"}})
 async def current(number: int, hall: Hall = Depends(get_hall),
-                  _: Principal = Depends(principal)) -> VisitOut | Response:
+                  p: Principal = Depends(principal)) -> VisitOut | Response:
     def q(tx):
         counter_cfg(tx, number)
         return current_visit_out(tx, number)
 
     v = await read(hall, q)
-    return v if v is not None else Response(status_code=204)
+    return visit_for(p, v) if v is not None else Response(status_code=204)
 
 
 def _answer(model: BaseModel) -> Response:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Body, Depends, Header, HTTPException, Request, Re
 from pydantic import BaseModel, Field
 
 from contracts.api import TicketIn, TicketOut
+from server.api.audience import ticket_for
 from server.api.deps import RowId, get_hall, principal, read, require, write
 from server.api.errors import responses
 from server.auth import Principal
@@ -42,6 +43,7 @@ async def issue_ticket(body: TicketIn, request: Request, hall: Hall = Depends(ge
     out = await write(hall, sql_only(lambda tx: tk.issue_out(
         tx, body.service, body.priority, body.lang, body.dossier_code, p.device_id,
         idempotency_key)))
+    out = ticket_for(p, out)
     return Response(out.__pydantic_serializer__.to_json(out), status_code=201,
                     media_type="application/json")
 
@@ -65,7 +67,7 @@ async def reprint(ticket_id: RowId, hall: Hall = Depends(get_hall),
     """The same ticket again (same number, today's figures) for a print that failed: a
     kiosk its own tickets, staff any; only while the ticket is today's and still live."""
     kiosk = p.device_id if p.kind == "device" else None
-    return await write(hall, lambda tx: tk.reprint(tx, ticket_id, kiosk))
+    return ticket_for(p, await write(hall, lambda tx: tk.reprint(tx, ticket_id, kiosk)))
 
 
 @router.post("/tickets/{ticket_id}/printed", responses=responses(409))

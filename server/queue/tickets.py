@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlmodel import select
 
 from contracts.api import TicketOut, TicketState
-from contracts.ticket_view import TicketView
+from contracts.ticket_view import PRIORITY_MARK, TicketView
 from server.db.database import Sql
 from server.db.models import QUEUED_STATE, Ticket, Visit
 from server.engine import estimate
@@ -171,7 +171,7 @@ def estimate_wait(tx: Tx, service: str, ahead: int) -> int:
 
 def ticket_view(tx: Tx, t: Ticket | IssuedTicket, ahead: int, wait_s: int) -> TicketView:
     svc = service_cfg(tx, t.service)
-    group = tx.cfg.priority_group(t.priority) if t.priority else None
+    mark = PRIORITY_MARK if t.priority else (None, None)
     base = tx.cfg.hall.public_url.rstrip("/")
     return TicketView(
         hall_name=tx.cfg.hall.name, hall_name_en=tx.cfg.hall.name_en,
@@ -179,7 +179,7 @@ def ticket_view(tx: Tx, t: Ticket | IssuedTicket, ahead: int, wait_s: int) -> Ti
         number=t.number, issued_at=t.issued_at.astimezone(tx.cfg.zone),
         waiting_ahead=ahead, estimated_wait_s=wait_s,
         counters=[c.label for c in tx.cfg.counters_for(svc.code)],
-        priority=group.name if group else None, priority_en=group.name_en if group else None,
+        priority=mark[0], priority_en=mark[1],
         qr_url=f"{base}/q/{t.id}", lang=t.lang,
     )
 

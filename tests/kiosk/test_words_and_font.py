@@ -35,8 +35,8 @@ def test_catalogue_is_nfc_and_vietnamese_is_vietnamese():
 
 def test_t_fills_in_and_normalises():
     decomposed = unicodedata.normalize("NFD", "Người cao tuổi")
-    text = t("ticket.priority", "vi", group=decomposed)
-    assert text == "Ưu tiên: Người cao tuổi"
+    text = t("home.priority_prompt", "vi", group=decomposed)
+    assert text == "Ưu tiên: Người cao tuổi. Chạm vào lĩnh vực để lấy số"
     assert unicodedata.is_normalized("NFC", text)
     assert t("ticket.ahead", "en", n=3) == "People ahead of you: 3"
     assert t("btn.back", "fr") == "Quay lại"  # unknown language: Vietnamese

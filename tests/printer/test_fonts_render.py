@@ -60,15 +60,15 @@ def test_render_refuses_a_strip_too_narrow() -> None:
 
 
 def test_layout_has_the_ticket_content_in_order() -> None:
-    view = sample_ticket_view().model_copy(update={"priority": "Người cao tuổi",
-                                                   "priority_en": "Elderly person"})
+    view = sample_ticket_view().model_copy(update={"priority": "Diện ưu tiên",
+                                                   "priority_en": "Priority"})
     blocks = ticket_layout(view, Paper.for_width(58))
     roles = [b.role for b in blocks if isinstance(b, Text)]
     assert roles.index("hall") < roles.index("number") < roles.index("service")
     number = next(b for b in blocks if isinstance(b, Text) and b.role == "number")
     assert number.text == "1023" and number.size == 4 and number.bold
     texts = " | ".join(b.text for b in blocks if isinstance(b, Text))
-    assert "Ưu tiên: Người cao tuổi / Priority: Elderly person" in texts
+    assert "Diện ưu tiên / Priority" in texts
     assert "Số người chờ trước / Ahead: 7" in texts
     assert "Dự kiến chờ / Wait: 21 phút/min" in texts
     assert "Quầy / Counters: 1, 2, 5A" in texts

@@ -35,8 +35,8 @@ def tone_view() -> TicketView:
         waiting_ahead=12,
         estimated_wait_s=1500,
         counters=["3", "5A"],
-        priority="Người cao tuổi",
-        priority_en="Elderly person",
+        priority="Diện ưu tiên",
+        priority_en="Priority",
         qr_url="http://127.0.0.1:8000/q/2047",
     )
 
@@ -88,7 +88,7 @@ def test_text_ticket_reads_back_in_vietnamese(line_sim, width_mm: int, codepage:
     hall_end = next(i for i, line in enumerate(lines) if line.startswith("Provincial"))
     assert " ".join(lines[:hall_end]) == HALL
     joined = " ".join(lines)  # CP1258's split tone marks take cells: lines may wrap sooner
-    assert "Ưu tiên: Người cao tuổi / Priority: Elderly person" in joined
+    assert "Diện ưu tiên / Priority" in joined
     assert "Quầy / Counters: 3, 5A" in joined
     assert "Số người chờ trước / Ahead: 12" in joined
     assert "[QR module=" in dump and ": http://127.0.0.1:8000/q/2047]" in dump

@@ -94,7 +94,7 @@ def test_public_screens_carry_no_personal_data(tmp_path):
         assert opened.wait(5)
         tickets = [
             kiosk.post("/api/v1/tickets", json={"dossier_code": DOSSIER_SCANNED}).json(),
-            kiosk.post("/api/v1/tickets", json={"service": "CT", "priority": "elderly"}).json(),
+            kiosk.post("/api/v1/tickets", json={"service": "CT", "priority": "pregnant"}).json(),
             kiosk.post("/api/v1/tickets", json={"service": "CT"}).json(),
         ]
         assert all("id" in t for t in tickets), tickets
@@ -123,6 +123,14 @@ def test_public_screens_carry_no_personal_data(tmp_path):
         staff_view = officer.get("/api/v1/counters").json()
         assert any(c["pause_reason"] == f"gọi lại {CITIZEN_WORDS[1]}" for c in staff_view)
         officer.post("/api/v1/counters/4/resume").raise_for_status()
+        # a priority ticket at the counter while the public reads: the group is health data
+        tickets.append(kiosk.post("/api/v1/tickets",
+                                  json={"service": "CT", "priority": "disabled"}).json())
+        called = officer.post("/api/v1/counters/4/next")
+        assert called.status_code == 200, called.text
+        staff_counters = officer.get("/api/v1/counters").json()
+        assert any((c.get("ticket") or {}).get("priority") == "disabled"
+                   for c in staff_counters), "staff still see the group"
         last_seq = httpx.get(f"{live.url}/api/v1/hall", headers=headers(board)).json()["seq"]
         for _ in range(50):
             if feed and feed[-1].get("seq") == last_seq:
@@ -162,6 +170,30 @@ def test_public_screens_carry_no_personal_data(tmp_path):
     for secret in (DOSSIER_SCANNED, DOSSIER_RECEIVED, *CITIZEN_WORDS, "Nguyễn Thị Lan"):
         if secret in text:
             leaks.append(f"{secret!r} appears on a public screen")
+    # a ticket's priority group: that a ticket is a priority one may show, never which group
+    for where, data in public.items():
+        for path, key, value in _walk(data, where):
+            if key == "priority" and value not in (None, "Diện ưu tiên"):
+                leaks.append(f"{path}.priority = {value!r}: a priority group reached the public")
+    groups_listed = {"config": None}  # the kiosk's list of groups to choose from is no leak
+    shown = {k: v for k, v in public.items() if k not in groups_listed}
+    shown_text = json.dumps(shown, ensure_ascii=False).replace(
+        json.dumps(public["snapshot"].get("priority_groups"), ensure_ascii=False), "")
+    for key in ("snapshot_paused",):
+        shown_text = shown_text.replace(json.dumps(
+            public[key].get("priority_groups"), ensure_ascii=False), "")
+    for event in feed:
+        if event.get("type") == "snapshot":
+            shown_text = shown_text.replace(json.dumps(
+                event.get("priority_groups"), ensure_ascii=False), "")
+    for group in live.cfg.priority_groups:
+        for word in (group.name, group.name_en):
+            if word in shown_text or word in "".join(pages):
+                leaks.append(f"priority group {word!r} appears on a public screen")
+    for t in tickets:
+        if t.get("view", {}).get("priority") is not None:
+            assert (t["view"]["priority"], t["view"]["priority_en"]) == ("Diện ưu tiên",
+                                                                         "Priority")
     assert not leaks, "\n".join(leaks)
     # the officer's username is on the counter (a name badge), by decision
     assert any(c.get("officer") == "lan" for c in public["snapshot"]["counters"])
