@@ -77,6 +77,7 @@ export const STRINGS = {
     // dialogs
     call_title: "Gọi một số cụ thể",
     call_hint: "Dùng cho công dân vắng mặt quay lại hoặc gọi ngoài lượt.",
+    call_anyway: "Vẫn gọi",
     ticket_number: "Số vé",
     number_needed: "Hãy nhập số vé.",
     transfer_title: "Chuyển công dân",
@@ -197,6 +198,7 @@ export const STRINGS = {
     due_date: "Result due (optional)",
     call_title: "Call a given number",
     call_hint: "For a no-show who came back, or a call out of turn.",
+    call_anyway: "Call anyway",
     ticket_number: "Ticket number",
     number_needed: "Enter a ticket number.",
     transfer_title: "Transfer the citizen",
