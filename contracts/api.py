@@ -182,6 +182,9 @@ class PauseIn(_In):
 
 class CallNumberIn(_In):
     number: str = Field(min_length=1, max_length=16)
+    confirm: bool = Field(default=False, description="call it even though it is of a service "
+                          "this counter does not serve, or was transferred to another counter "
+                          "(without it: 409 `call_needs_confirm` saying which)")
 
 
 class RatingIn(_In):

@@ -26,7 +26,8 @@ from pydantic import (
 from contracts.vn_days_off import NATIONAL_DAYS_OFF, NATIONAL_MAKE_UP_DAYS
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DEFAULT_DOSSIER_PATTERN = r"^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[0-9A-Z]{3}-\d{6}-\d{4,}$"
+# ASCII digits spelled out: `\d` would take any script's digits (contracts/dossier_code.py).
+DEFAULT_DOSSIER_PATTERN = r"^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[0-9A-Z]{3}-[0-9]{6}-[0-9]{4,}$"
 DEFAULT_DOSSIER_EXAMPLE = "000.00.31.H12-250701-0001"
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from contracts.api import ServiceOut
+from contracts.dossier_code import fits_pattern, normalise_dossier_code
 from contracts.events import Snapshot
 from contracts.hall_config import DEFAULT_DOSSIER_EXAMPLE, DEFAULT_DOSSIER_PATTERN, HallConfig
 
@@ -111,18 +112,18 @@ class HallData:
 
         Receipts carry the bare code or a web address containing it; the hall's pattern finds
         the code inside either. Anything else is sent as typed (the server has the last word)
-        if it is short and printable.
+        if it is short and printable. The code is read as the server reads it
+        (contracts/dossier_code.py: NFKC, ASCII digits, upper case).
         """
-        text = "".join(ch for ch in scanned if ch.isprintable()).strip()
+        text = normalise_dossier_code("".join(ch for ch in scanned if ch.isprintable()))
         if not text:
             return None
         found = None
         try:
-            for candidate in (text, text.upper()):
-                if re.fullmatch(self.dossier_pattern, candidate):
-                    return candidate
+            if fits_pattern(self.dossier_pattern, text):
+                return text
             inner = self.dossier_pattern.removeprefix("^").removesuffix("$")
-            found = re.search(inner, text) or re.search(inner, text.upper())
+            found = re.search(inner, text, re.ASCII)
         except re.error:
             pass
         if found:

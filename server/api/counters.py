@@ -84,7 +84,8 @@ async def next_(number: int, hall: Hall = Depends(get_hall),
 async def call(number: int, body: CallNumberIn, hall: Hall = Depends(get_hall),
                p: Principal = Depends(principal)) -> Response:
     return _visit_answer(await _act(
-        hall, p, number, lambda tx: ct.call_number(tx, number, body.number, p.user_id)))
+        hall, p, number,
+        lambda tx: ct.call_number(tx, number, body.number, p.user_id, body.confirm)))
 
 
 @router.post("/{number}/recall", response_model=VisitOut, responses=ACTION_ERRORS)

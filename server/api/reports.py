@@ -14,6 +14,7 @@ from fastapi.responses import PlainTextResponse, Response
 from server.api.deps import get_hall, read, require
 from server.auth import Principal
 from server.hall import Hall
+from server.reports.cells import SafeWriter
 from server.reports.chart import CHARTS, report_chart, to_png, to_svg
 from server.reports.daily import daily_report
 from server.reports.export_csv import to_csv as report_csv
@@ -58,7 +59,7 @@ async def daily(date_: date = Query(alias="date", description="the hall's local 
 
 def to_csv(report: dict) -> str:
     buf = io.StringIO()
-    w = csv.writer(buf)
+    w = SafeWriter(csv.writer(buf))
     w.writerow(["date", "service", "issued", "served", "no_show", "cancelled", "expired",
                 "transferred"])
     for row in report["by_service"]:

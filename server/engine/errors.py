@@ -34,6 +34,13 @@ class CounterBusy(EngineError):
     code = "counter_busy"
 
 
+class CallNeedsConfirm(EngineError):
+    """A number called by hand that Next would not give this counter (server/engine/
+    call_rules.py); sent again with `confirm: true` it is called."""
+
+    code = "call_needs_confirm"
+
+
 class CounterPaused(EngineError):
     code = "counter_paused"
 

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from contracts.api import CounterState, Outcome, TicketBrief, TicketState
 from server.db.database import Sql
 from server.db.models import QUEUED_STATE, QUEUED_WHERE, Counter, Ticket, Visit
+from server.engine.call_rules import out_of_turn
 from server.engine.errors import (
     BadInput,
     CounterBusy,
@@ -117,7 +118,8 @@ def _require_free(row: CounterRow, v: VisitRow | None, t: TicketRow | None) -> N
                             counter=row.number)
 
 
-def _call(tx: Tx, row: CounterRow, t: TicketRow, officer_id: int | None) -> VisitRow:
+def _call(tx: Tx, row: CounterRow, t: TicketRow, officer_id: int | None,
+          override: dict | None = None) -> VisitRow:
     t.state = move(t.number, t.state, Move.call).value
     t.closed_at = None
     update(tx, Ticket, t.id, state=t.state, closed_at=None)
@@ -129,7 +131,8 @@ def _call(tx: Tx, row: CounterRow, t: TicketRow, officer_id: int | None) -> Visi
     row.current_visit_id = v.id
     row.officer_id = officer_id if officer_id is not None else row.officer_id
     update(tx, Counter, row.number, current_visit_id=v.id, officer_id=row.officer_id)
-    tx.emit("called", **_call_fields(row, t, v), waiting=waiting_in(tx, t.service))
+    tx.emit("called", **_call_fields(row, t, v), waiting=waiting_in(tx, t.service),
+            **(override or {}))
     return v
 
 
@@ -180,13 +183,21 @@ def next_ticket(tx: Tx, number: int,
     return _call(tx, row, t, officer_id), t
 
 
-def call_number(tx: Tx, number: int, ticket_number: str,
-                officer_id: int | None) -> tuple[VisitRow, TicketRow]:
-    """Call a given number out of turn: a late no-show, or someone the officer knows."""
+def call_number(tx: Tx, number: int, ticket_number: str, officer_id: int | None,
+                confirm: bool = False) -> tuple[VisitRow, TicketRow]:
+    """Call a given number out of turn: a late no-show, or someone the officer knows. A ticket
+    Next would not give this counter (another service, or sent to another counter) is refused
+    with the reason unless the officer confirmed (server/engine/call_rules.py); a confirmed
+    one's `called` event carries `confirmed` and `override`, the hall's record of it."""
     row, v, t = load_counter(tx, number)
     _require_free(row, v, t)
     t = _ticket_by_number(tx, ticket_number.strip().upper())
-    return _call(tx, row, t, officer_id), t
+    move(t.number, t.state, Move.call)  # a ticket that cannot be called says so first
+    refusal = out_of_turn(tx.cfg, row.number, t.number, t.service, t.target_counter)
+    if refusal is not None and not confirm:
+        raise refusal
+    override = {"confirmed": True, "override": refusal.context["reason"]} if refusal else {}
+    return _call(tx, row, t, officer_id, override), t
 
 
 def _ticket_by_number(tx: Tx, number: str) -> TicketRow:

@@ -3,6 +3,8 @@ section (a title line, a header line of stable English keys, the rows).
 
 Durations are seconds and rates are fractions, as in the JSON. The file starts with a UTF-8
 byte order mark so that Excel shows Vietnamese correctly when a manager double-clicks it.
+Every cell goes through `server.reports.cells.safe_cell`, so text a spreadsheet would run as a
+formula stays text.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import csv
 import io
 from typing import Any
 
+from server.reports.cells import SafeWriter
 from server.reports.tables import KPIS, TABLES, Column
 
 BOM = "\ufeff"
@@ -27,7 +30,7 @@ def _cell(col: Column, value: Any) -> Any:
 def to_csv(report: dict[str, Any]) -> str:
     buf = io.StringIO()
     buf.write(BOM)
-    w = csv.writer(buf, lineterminator="\r\n")
+    w = SafeWriter(csv.writer(buf, lineterminator="\r\n"))
     hall, period = report["hall"], report["period"]
     w.writerow(["# Báo cáo / Report", hall["name"]])
     w.writerow(["from", period["from"]])

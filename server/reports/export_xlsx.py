@@ -1,6 +1,8 @@
 """A report as an Excel workbook (openpyxl): a summary sheet and one sheet per table, with
 Vietnamese headers over English ones, numbers kept as numbers (durations in minutes, rates as
-percentages) and a native Excel chart of the hours of the day."""
+percentages) and a native Excel chart of the hours of the day. Text from the data goes through
+`server.reports.cells.safe_cell`: a reason beginning with `=` is written as text, not a
+formula."""
 
 from __future__ import annotations
 
@@ -9,11 +11,13 @@ from datetime import datetime
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from server.reports.cells import safe_cell
 from server.reports.tables import HOURS, KPIS, TABLES, Column, Table
 
 SHEETS = {"services": "Theo dịch vụ", "counters": "Theo quầy", "officers": "Theo cán bộ",
@@ -32,6 +36,10 @@ _FORMATS = {"int": "#,##0", "seconds": "0.0", "rate": "0.0%", "number": "0.00"}
 def _value(col: Column, value: Any) -> Any:
     if value is None:
         return None
+    if isinstance(value, str):
+        # Control characters (a reason typed with one) are not allowed in an XLSX cell:
+        # openpyxl would refuse the whole workbook.
+        return safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value))
     if col.kind == "seconds":
         return value / 60
     return value
@@ -87,8 +95,8 @@ def _summary(ws: Worksheet, report: dict[str, Any]) -> None:
         ws.cell(HEADER_ROW + 1, j, en).font = _EN_FONT
     row = HEADER_ROW + 2
     if report["empty"]:
-        ws.cell(row, 1, report["message"]["vi"]).font = Font(bold=True, color="C00000")
-        ws.cell(row, 2, report["message"]["en"]).font = _EN_FONT
+        ws.cell(row, 1, safe_cell(report["message"]["vi"])).font = Font(bold=True, color="C00000")
+        ws.cell(row, 2, safe_cell(report["message"]["en"])).font = _EN_FONT
         row += 1
     units = {"seconds": "phút (min)", "rate": "%", "int": "", "number": ""}
     for col in KPIS:

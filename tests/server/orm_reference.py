@@ -11,6 +11,7 @@ from sqlmodel import select
 from contracts.api import Outcome, RatingOut, TicketState
 from server.db.database import Sql
 from server.db.models import QUEUED_WHERE, Counter, HallState, Rating, Ticket, Visit
+from server.engine.call_rules import out_of_turn
 from server.engine.errors import (
     AlreadyRated,
     BadInput,
@@ -65,7 +66,8 @@ def _require_free(tx: Tx, row: Counter) -> None:
                             counter=row.number)
 
 
-def _call(tx: Tx, row: Counter, t: Ticket, officer_id: int | None) -> Visit:
+def _call(tx: Tx, row: Counter, t: Ticket, officer_id: int | None,
+          override: dict | None = None) -> Visit:
     t.state = move(t.number, t.state, Move.call).value
     t.closed_at = None
     v = Visit(ticket_id=t.id, counter=row.number, service=t.service, officer_id=officer_id,
@@ -74,7 +76,8 @@ def _call(tx: Tx, row: Counter, t: Ticket, officer_id: int | None) -> Visit:
     tx.s.flush()
     row.current_visit_id = v.id
     row.officer_id = officer_id if officer_id is not None else row.officer_id
-    tx.emit("called", **_call_fields(tx, row, t, v), waiting=waiting_in(tx, t.service))
+    tx.emit("called", **_call_fields(tx, row, t, v), waiting=waiting_in(tx, t.service),
+            **(override or {}))
     return v
 
 
@@ -121,13 +124,19 @@ def next_ticket(tx: Tx, number: int, officer_id: int | None) -> tuple[Visit, Tic
     return _call(tx, row, t, officer_id), t
 
 
-def call_number(tx: Tx, number: int, ticket_number: str,
-                officer_id: int | None) -> tuple[Visit, Ticket]:
-    """Call a given number out of turn: a late no-show, or someone the officer knows."""
+def call_number(tx: Tx, number: int, ticket_number: str, officer_id: int | None,
+                confirm: bool = False) -> tuple[Visit, Ticket]:
+    """Call a given number out of turn: a late no-show, or someone the officer knows (not
+    another service's or another counter's ticket unless confirmed: issue 12)."""
     row = counter_row(tx, number)
     _require_free(tx, row)
     t = ticket_by_number(tx, ticket_number.strip().upper())
-    return _call(tx, row, t, officer_id), t
+    move(t.number, t.state, Move.call)
+    refusal = out_of_turn(tx.cfg, row.number, t.number, t.service, t.target_counter)
+    if refusal is not None and not confirm:
+        raise refusal
+    override = {"confirmed": True, "override": refusal.context["reason"]} if refusal else {}
+    return _call(tx, row, t, officer_id, override), t
 
 
 def recall(tx: Tx, number: int) -> tuple[Visit, Ticket]:

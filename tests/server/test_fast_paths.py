@@ -402,8 +402,9 @@ class _Script:
             return "resume", lambda impl: lambda tx: impl.resume(tx, n), dt
         if x < 0.85:
             number = rng.choice(state["numbers"] or ["0000"]) if rng.random() < 0.9 else "x1"
+            confirm = rng.random() < 0.5
             return "call", lambda impl: (
-                lambda tx: impl.call_number(tx, n, f" {number.lower()} ", officer)), dt
+                lambda tx: impl.call_number(tx, n, f" {number.lower()} ", officer, confirm)), dt
         if x < 0.92:
             return self.rate(state, rng.randint(1, state["visits"] + 1), n, dt)
         if x < 0.95 and state["finished"]:  # a visit whose window may still be open

@@ -77,6 +77,7 @@ export const STRINGS = {
     // dialogs
     call_title: "Gọi một số cụ thể",
     call_hint: "Dùng cho công dân vắng mặt quay lại hoặc gọi ngoài lượt.",
+    call_anyway: "Vẫn gọi",
     ticket_number: "Số vé",
     number_needed: "Hãy nhập số vé.",
     transfer_title: "Chuyển công dân",
@@ -197,6 +198,7 @@ export const STRINGS = {
     due_date: "Result due (optional)",
     call_title: "Call a given number",
     call_hint: "For a no-show who came back, or a call out of turn.",
+    call_anyway: "Call anyway",
     ticket_number: "Ticket number",
     number_needed: "Enter a ticket number.",
     transfer_title: "Transfer the citizen",
@@ -550,7 +552,20 @@ export function dossierRegex(pattern) {
   }
 }
 
-/** As the server does before matching: trim, upper-case, and NFC (a scanner may send NFD). */
+/** A decimal digit of any script as its ASCII digit. Unicode encodes decimal digits only in
+ * runs 0…9 from a zero, so a digit's value is its distance from its run's start, mod 10. */
+function asciiDigit(ch) {
+  if (ch < "\u0080" || !/\p{Nd}/u.test(ch)) return ch;
+  const cp = ch.codePointAt(0);
+  let start = cp;
+  while (/\p{Nd}/u.test(String.fromCodePoint(start - 1))) start -= 1;
+  return String((cp - start) % 10);
+}
+
+/** As the server does before matching (contracts/dossier_code.py): NFKC (full-width and
+ * mathematical forms), other scripts' digits as ASCII, trim (zero-width marks too), upper case. */
 export function normaliseCode(raw) {
-  return (raw || "").normalize("NFC").trim().toUpperCase();
+  const text = Array.from((raw || "").normalize("NFKC"), asciiDigit).join("");
+  return text.replace(/^[\s\u200b-\u200d\u2060\ufeff]+|[\s\u200b-\u200d\u2060\ufeff]+$/g, "")
+    .toUpperCase();
 }

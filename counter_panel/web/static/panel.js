@@ -436,7 +436,7 @@ function showError(node, message, kind = "error") {
  * calls once), a refusal shows the server's message at `msgNode`, and the state shown is
  * re-read from the server afterwards whatever happened.
  */
-async function act(name, run, { msgNode = $("#action-msg"), onOk } = {}) {
+async function act(name, run, { msgNode = $("#action-msg"), onOk, onError } = {}) {
   if (S.busy || !S.session) return null;
   S.busy = true;
   document.body.dataset.busy = "1";
@@ -453,6 +453,7 @@ async function act(name, run, { msgNode = $("#action-msg"), onOk } = {}) {
       const button = document.querySelector(`[data-action="${name}"]`);
       if (button) button.classList.add("refused");
       if (err.status === 0) setConn("offline");
+      if (onError) onError(err);
     }
     result = null;
   } finally {
@@ -485,14 +486,42 @@ function simple(name, okKey) {
   });
 }
 
-function callNumber(number, msgNode, dialog) {
-  return act("call", () => api.post(`${base()}/call`, { number }), {
+function callNumber(number, msgNode, dialog, confirm = false) {
+  const body = confirm ? { number, confirm: true } : { number };
+  return act("call", () => api.post(`${base()}/call`, body), {
     msgNode,
     onOk: ({ data }) => {
       if (dialog) dialog.close();
       toast(t("called_ok", { number: data.ticket.number }), "ok", 2500);
     },
+    onError: (err) => { if (err.code === "call_needs_confirm") askToConfirmCall(number, err); },
   });
+}
+
+/**
+ * The server refused a number Next would not give this counter (another service, or sent to
+ * another counter) and said why: show that in the call dialog with "Call anyway", which sends
+ * the same number again with `confirm: true` (the hall's event log then records the override).
+ */
+function askToConfirmCall(number, err) {
+  const dialog = $("#dlg-call");
+  if (!dialog.open) {
+    showError($("#action-msg"), "");
+    openDialog("#dlg-call");
+  }
+  $("#call-number").value = number;
+  showError(dialog.querySelector(".error"), err.message, "warn");
+  const anyway = $("#call-anyway");
+  anyway.dataset.number = number;
+  anyway.hidden = false;
+  setTimeout(() => anyway.focus(), 0);
+}
+
+function callAnyway() {
+  const dialog = $("#dlg-call");
+  const number = $("#call-anyway").dataset.number;
+  $("#call-anyway").hidden = true;
+  if (number) callNumber(number, dialog.querySelector(".error"), dialog, true);
 }
 
 function resume() {
@@ -613,6 +642,7 @@ function openCall() {
   if ($("#btn-call").disabled) return;
   openDialog("#dlg-call", () => {
     $("#call-number").value = "";
+    $("#call-anyway").hidden = true;
     setTimeout(() => $("#call-number").focus(), 0);
   });
 }
@@ -753,6 +783,8 @@ function wire() {
   });
   $("#outcomes").addEventListener("change", () => showError($("#finish-msg"), ""));
   $("#call-form").addEventListener("submit", submitCall);
+  $("#call-anyway").addEventListener("click", callAnyway);
+  $("#call-number").addEventListener("input", () => { $("#call-anyway").hidden = true; });
   $("#transfer-form").addEventListener("submit", submitTransfer);
   $("#pause-form").addEventListener("submit", submitPause);
   for (const radio of document.querySelectorAll("#transfer-form input[name=kind]")) {
