@@ -3,8 +3,11 @@ screenshots appear, and it stops cleanly."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -27,9 +30,28 @@ def test_demo_runs_a_day_and_stops(tmp_path):
     out = r.stdout
     assert "/panel" in out and "/manage" in out and "/rate/1?token=" in out
     assert "canbo1" in out and "quanly" in out
-    assert "The simulated day is over: 20 citizens" in out and "Stopped." in out
+    assert "The simulated day is over: " in out and "Stopped." in out
+    assert "Ngày mô phỏng đã kết thúc: " in out
+    summary = re.search(r"(\d+) citizens expected from 07:30 to closing; (\d+) arrived: "
+                        r"(\d+) served, (\d+) not served by closing", out)
+    assert summary, out[-2000:]
+    expected, arrived, served, _ = (int(x) for x in summary.groups())
+    assert 0 < served <= arrived <= expected <= 20
     assert (folder / "hall.sqlite3").exists()
     assert (folder / "shots" / "board.png").stat().st_size > 10_000
+    # the banner promises receipts: every ticket the simulated kiosks took is printed
+    assert f"receipts in {folder / 'receipts'}" in out
+    issued = _count(folder, "SELECT count(*) FROM ticket")
+    pngs = sorted((folder / "receipts").glob("receipt-*.png"))
+    assert issued >= arrived > 0 and len(pngs) == issued, (issued, len(pngs))
+    assert f"Receipts: {issued} printed" in out
+    first = (folder / "receipts" / "receipt-0001.txt").read_text(encoding="utf-8")
+    assert first.startswith("[raster")  # the kiosk's raster ticket, as the real one prints
+
+
+def _count(folder: Path, sql: str, *params: object) -> int:
+    with contextlib.closing(sqlite3.connect(folder / "hall.sqlite3")) as db:
+        return int(db.execute(sql, params).fetchone()[0])
 
 
 def test_demo_stops_cleanly_on_ctrl_c(tmp_path):
