@@ -50,7 +50,9 @@ def toml_literal(value: object) -> str:
     if isinstance(value, str):
         return f"'{value}'" if "\\" in value else json.dumps(value, ensure_ascii=False)
     if isinstance(value, time):
-        return json.dumps(f"{value:%H:%M}")
+        return json.dumps("24:00" if value == time.max else f"{value:%H:%M}")
+    if isinstance(value, Interval):  # an opening session is written as a pair
+        return toml_literal([value.start, value.end])
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, BaseModel):
