@@ -1,4 +1,4 @@
-"""HTTP request and response bodies of `/api/v1` (see DESIGN.md, "Contracts")."""
+"""HTTP request and response bodies of `/api/v1` (see docs/design.md, "Contracts")."""
 
 from __future__ import annotations
 

@@ -23,10 +23,14 @@ from datetime import datetime
 from pathlib import Path
 
 from contracts.hall_config import DEFAULT_CONFIG, HallConfig, load_hall_config, parse_hall_config
+from layso.demo_receipts import DemoReceipts
+from layso.demo_summary import announce_handover as _announce_handover
+from layso.demo_summary import day_summary
 from layso.servers import ROOT, ServerProcess, login, make_accounts
 
 PASSWORD = "layso-demo"
 BOARD_ADDRESS = 100
+WATCH_S = 0.5  # real seconds between looks at who holds the counters (a person took one over)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -139,6 +143,7 @@ def run(args: argparse.Namespace) -> int:
     hardware = Hardware.start(base, folder / "receipts")
     procs: list[subprocess.Popen] = []
     server = None
+    receipts = None
     try:
         cfg = _demo_hall(base, hardware.devices, url)
         hall_file = write_hall_file(cfg, folder / "hall.toml")
@@ -170,6 +175,7 @@ def run(args: argparse.Namespace) -> int:
                                     folder / "logs" / "kiosk.log"))
         built = build_plan(cfg, start.date(), Demand(per_day=args.citizens), seed=args.seed)
         stop = asyncio.Event()
+        receipts = DemoReceipts(hardware.printer_server.url)
 
         def progress(p) -> None:
             local = p.at.astimezone(cfg.zone)
@@ -181,12 +187,12 @@ def run(args: argparse.Namespace) -> int:
             loop.add_signal_handler(signal.SIGINT, stop.set)
             loop.add_signal_handler(signal.SIGTERM, stop.set)
             return await simulate_on(url, accounts, built.plan, Pacing(speed=speed),
-                                     on_progress=progress, progress_every_s=1800, stop=stop)
+                                     on_progress=progress, progress_every_s=1800, stop=stop,
+                                     watch_s=WATCH_S, on_ticket=receipts.submit,
+                                     on_handover=_announce_handover(cfg))
 
         result = run_async(day())
-        served = sum(1 for c in result.citizens if c.outcome == "served")
-        print(f"\nThe simulated day {'was stopped' if result.stopped else 'is over'}: "
-              f"{len(result.citizens)} citizens, {served} served.", flush=True)
+        print("\n" + day_summary(result), flush=True)
         if not result.stopped and not args.exit_when_done:
             print("The hall stays up for you to try; Ctrl+C stops it.", flush=True)
             _wait_for_ctrl_c()
@@ -205,6 +211,12 @@ def run(args: argparse.Namespace) -> int:
                 p.kill()
         if server is not None:
             server.stop()
+        if receipts is not None:
+            left = receipts.close()
+            print(f"Receipts: {receipts.printed} printed to {folder / 'receipts'}"
+                  + (f", {left} not yet printed" if left else "")
+                  + (f", {receipts.failed} failed (first: {receipts.first_error})"
+                     if receipts.failed else ""), flush=True)
         hardware.stop()
         print("Stopped.", flush=True)
 
@@ -239,13 +251,16 @@ def _welcome(cfg: HallConfig, url: str, tokens: dict[str, str], folder: Path, he
         f"{cfg.counters[-1].number} / {PASSWORD}",
         f"  manager       {url}/manage     sign in as quanly / {PASSWORD}",
         f"  rating tablet {url}/rate/{first}?token={tokens[f'tablet-{first}']}",
-        "  (simulated officers work every counter; a person can watch, or take over one)",
+        "  simulated officers work every counter; to take one over, sign in at it on the "
+        "panel:",
+        "    its simulated officer stops there (the citizen it had called is yours) and works "
+        "it again when you sign out",
         f"  a simulated day runs at {pace}; the devices are simulated on a pseudo-terminal",
+        f"  every ticket prints on the simulated printer: receipts in {folder / 'receipts'}",
     ]
     if headless:
         lines.append(f"  no screen here: the board and kiosk save screenshots to "
-                     f"{folder / 'shots'}, the voice to {folder / 'voice'}, receipts to "
-                     f"{folder / 'receipts'}")
+                     f"{folder / 'shots'}, the voice to {folder / 'voice'}")
     lines.append("  Ctrl+C stops everything.\n")
     print("\n".join(lines), flush=True)
 

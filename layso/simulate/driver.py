@@ -15,6 +15,11 @@ makes the step's calls:
 
 Waiting times are the server's own stamps: `issued_at` of the ticket, `called_at` of its
 first visit. Nothing here decides who is called: the server does.
+
+People can join in (the demo): with `watch_s`, the driver looks at who holds each counter
+(`GET /counters`, every `watch_s` real seconds and before every round of `next` calls). A
+counter a person has signed in at is theirs: its simulated officer stops acting there (the
+citizen it had called is left to the person) until the person signs out, then works it again.
 """
 
 from __future__ import annotations
@@ -107,7 +112,9 @@ class Citizen:
     number: str | None = None
     issued_at: float | None = None
     first_called_at: float | None = None
-    outcome: str = "not_issued"  # waiting, at_counter, served, no_show, refused, not_issued
+    # waiting, at_counter, served, no_show, refused, not_issued, handed_over (left to a
+    # person who took the counter over)
+    outcome: str = "not_issued"
     refused: str | None = None  # the server's error code when no ticket was given
     transfers: int = 0
     rated: bool = False
@@ -127,12 +134,14 @@ class _Agent:
     component: int
     absent: bool = False
     on_duty: bool = False
-    state: str = "idle"  # idle, busy, paused
+    state: str = "idle"  # idle, busy, paused, held (a person took the counter over)
     visit: _Visit | None = None
     free_since: float = 0.0
     breaks_due: deque = field(default_factory=deque)
     poll: bool = False
     stalled_at: float | None = None  # a refused `next` in this step: wait for the next one
+    held_by: str | None = None  # the person signed in at the counter
+    epoch: int = 0  # bumped at each hand-over: events scheduled before it are dropped
 
 
 @dataclass(frozen=True)
@@ -170,6 +179,10 @@ class DayResult:
     left_at_counters: int = 0
 
 
+TicketHook = Callable[[dict[str, Any]], None]  # a ticket the server issued (TicketOut JSON)
+HandoverHook = Callable[[int, str | None], None]  # counter, the person (None: handed back)
+
+
 def components(cfg: HallConfig) -> dict[int, int]:
     """Counters grouped by shared services (connected components): counters in one group may
     compete for the same ticket, so their calls are made one after another."""
@@ -199,7 +212,13 @@ class _Day:
     def __init__(self, plan: DayPlan, api: HallAPI, pacing: Pacing, *, begin_s: float | None,
                  movable_clock: bool, poll_s: float | None,
                  on_progress: Callable[[Progress], Awaitable[None] | None] | None,
-                 progress_every_s: float, stop: asyncio.Event | None) -> None:
+                 progress_every_s: float, stop: asyncio.Event | None,
+                 watch_s: float | None = None, on_ticket: TicketHook | None = None,
+                 on_handover: HandoverHook | None = None) -> None:
+        self.watch_s = watch_s
+        self.on_ticket = on_ticket
+        self.on_handover = on_handover
+        self._watched_at = -math.inf
         self.plan, self.cfg, self.api, self.pacing = plan, plan.cfg, api, pacing
         self.b = plan.behaviour
         self.tick = pacing.tick
@@ -260,6 +279,10 @@ class _Day:
     def _push(self, t: float, kind: Ev, *args: Any) -> None:
         heapq.heappush(self.heap, (t, next(self.seq), kind, args))
 
+    def _push_agent(self, t: float, kind: Ev, agent: _Agent) -> None:
+        """An event of the counter's simulated officer, valid until the counter changes hands."""
+        self._push(t, kind, agent.number, agent.epoch)
+
     def _schedule_day(self, sessions: list, plan: DayPlan) -> None:
         for i, w in enumerate(sessions):
             if w.end <= self.begin:
@@ -308,7 +331,7 @@ class _Day:
                               "housekeeping at start closes past days) and run again")
         for c in r.body:
             agent = self.agents.get(c["number"])
-            if agent is None or agent.absent:
+            if agent is None or agent.absent or agent.held_by is not None:
                 continue
             if c["state"] == "paused":
                 await self._resume(agent)
@@ -322,6 +345,8 @@ class _Day:
             self._called(agent, r.body, started=r.body.get("started_at") is not None)
 
     async def run(self) -> DayResult:
+        if self.watch_s is not None:
+            await self._watch()  # counters people hold already are not the simulator's
         await self._prepare()
         wall0 = time.perf_counter()
         real0 = time.monotonic()
@@ -351,6 +376,9 @@ class _Day:
             while self.heap and self.heap[0][0] == t:
                 batch.append(heapq.heappop(self.heap))
             self.now = t
+            if self.watch_s is not None and \
+                    time.monotonic() - self._watched_at >= self.watch_s:
+                await self._watch()
             if self.movable:
                 r = await self.api.set_clock(self._at(t))
                 if not r.ok:
@@ -420,10 +448,13 @@ class _Day:
             elif kind is Ev.RATE:
                 calls.append(self._rate(*args))
             else:
+                agent = self.agents[args[0]]
+                if args[1] != agent.epoch or agent.held_by is not None:
+                    continue  # scheduled before the counter changed hands
                 handler = {Ev.START: self._start, Ev.RECALL: self._recall,
                            Ev.FINISH: self._finish, Ev.TRANSFER: self._transfer,
                            Ev.RESUME: self._resume}[kind]
-                calls.append(handler(self.agents[args[0]]))
+                calls.append(handler(agent))
         calls.extend(self._issue_in_order(group) for group in issues.values())
         if calls:
             await asyncio.gather(*calls)
@@ -438,6 +469,8 @@ class _Day:
                 c.outcome = "waiting"
                 self.by_ticket[c.ticket_id] = c
                 self.waiting[body["service"]] += 1
+                if self.on_ticket is not None:
+                    self.on_ticket(body)
             else:
                 c.outcome, c.refused = "refused", r.error
                 if r.status not in (409, 422):  # closed, cut-off, full: the hall said no
@@ -464,10 +497,10 @@ class _Day:
             return self._lost(agent, "start", r)
         c = v.citizen
         if c.plan.transfer_to and c.transfers == 0:
-            self._push(self._later(c.plan.transfer_after_s), Ev.TRANSFER, agent.number)
+            self._push_agent(self._later(c.plan.transfer_after_s), Ev.TRANSFER, agent)
         else:
             length = c.plan.service_s if c.transfers == 0 else c.plan.second_service_s
-            self._push(self._later(length), Ev.FINISH, agent.number)
+            self._push_agent(self._later(length), Ev.FINISH, agent)
 
     async def _recall(self, agent: _Agent) -> None:
         v = agent.visit
@@ -478,7 +511,7 @@ class _Day:
             r = await self.api.act(agent.number, "recall")
             if not r.ok:
                 return self._lost(agent, "recall", r)
-            self._push(self._later(self.b.recall_after_s), Ev.RECALL, agent.number)
+            self._push_agent(self._later(self.b.recall_after_s), Ev.RECALL, agent)
             return
         r = await self.api.act(agent.number, "skip")
         if not r.ok:
@@ -541,7 +574,51 @@ class _Day:
         if not r.ok:
             return self._error("pause", r)
         agent.state = "paused"
-        self._push(self._later(length), Ev.RESUME, agent.number)
+        self._push_agent(self._later(length), Ev.RESUME, agent)
+
+    # People who take a counter over.
+
+    async def _watch(self) -> None:
+        """Look at who holds each counter: a person signed in there takes it from its
+        simulated officer; when they sign out, the simulated officer works it again."""
+        self._watched_at = time.monotonic()
+        r = await self.api.counters()
+        if not r.ok:
+            return self._error("counters", r)
+        for c in r.body:
+            agent = self.agents.get(c["number"])
+            if agent is None:
+                continue
+            person = c.get("officer")
+            if person and agent.held_by is None:
+                self._stand_aside(agent, person)
+            elif not person and agent.held_by is not None:
+                await self._step_back_in(agent, c)
+
+    def _stand_aside(self, agent: _Agent, person: str) -> None:
+        if agent.visit is not None and agent.visit.citizen.outcome == "at_counter":
+            agent.visit.citizen.outcome = "handed_over"
+        agent.visit = None
+        agent.state = "held"
+        agent.held_by = person
+        agent.epoch += 1
+        if self.on_handover is not None:
+            self.on_handover(agent.number, person)
+
+    async def _step_back_in(self, agent: _Agent, counter: dict[str, Any]) -> None:
+        person, agent.held_by = agent.held_by, None
+        agent.epoch += 1
+        agent.state = "idle"
+        agent.free_since = self.now
+        agent.stalled_at = None
+        if self.on_handover is not None:
+            self.on_handover(agent.number, None)
+        if agent.absent or person is None:
+            return
+        if counter["state"] == "paused":
+            await self._resume(agent)
+        elif counter["state"] in ("called", "serving"):
+            await self._adopt(agent)
 
     # Step 2: free counters call.
 
@@ -564,6 +641,9 @@ class _Day:
                 if code is not None:
                     avail[code] -= 1
                     chosen.append(a)
+            if chosen and self.watch_s is not None:
+                await self._watch()  # a person may have signed in since the last look
+                chosen = [a for a in chosen if a.held_by is None]
             if not chosen:
                 return
             groups: dict[int, list[_Agent]] = defaultdict(list)
@@ -608,11 +688,11 @@ class _Day:
         agent.stalled_at = None
         if started:
             length = c.plan.service_s if c.transfers == 0 else c.plan.second_service_s
-            self._push(self._later(length), Ev.FINISH, agent.number)
+            self._push_agent(self._later(length), Ev.FINISH, agent)
         elif c.plan.no_show and c.transfers == 0:
-            self._push(self._later(self.b.recall_after_s), Ev.RECALL, agent.number)
+            self._push_agent(self._later(self.b.recall_after_s), Ev.RECALL, agent)
         else:
-            self._push(self._later(c.plan.walk_s), Ev.START, agent.number)
+            self._push_agent(self._later(c.plan.walk_s), Ev.START, agent)
 
 
 async def drive(plan: DayPlan, api: HallAPI, pacing: Pacing | None = None, *,
@@ -620,7 +700,9 @@ async def drive(plan: DayPlan, api: HallAPI, pacing: Pacing | None = None, *,
                 poll_s: float | None = None,
                 on_progress: Callable[[Progress], Awaitable[None] | None] | None = None,
                 progress_every_s: float = 3600.0, stop: asyncio.Event | None = None,
-                close_day: bool = True) -> DayResult:
+                close_day: bool = True, watch_s: float | None = None,
+                on_ticket: TicketHook | None = None,
+                on_handover: HandoverHook | None = None) -> DayResult:
     """Run `plan` against the server behind `api` and return what happened.
 
     `begin_s`: start this many seconds after the day's midnight (default: at opening).
@@ -629,10 +711,13 @@ async def drive(plan: DayPlan, api: HallAPI, pacing: Pacing | None = None, *,
     `poll_s`: idle counters also call `next` this often (for a server other people use too).
     `stop`: set it to end the day early (Ctrl+C in the demo).
     `close_day`: move the clock past closing at the end, so the server expires what is left.
+    `watch_s`: let people take counters over (see the module's docstring).
+    `on_ticket`: called with each ticket the server issued (the demo prints it).
+    `on_handover`: called when a person takes a counter over or hands it back.
     """
     day = _Day(plan, api, pacing or Pacing(), begin_s=begin_s, movable_clock=movable_clock,
                poll_s=poll_s, on_progress=on_progress, progress_every_s=progress_every_s,
-               stop=stop)
+               stop=stop, watch_s=watch_s, on_ticket=on_ticket, on_handover=on_handover)
     result = await day.run()
     if close_day and movable_clock and not result.stopped:
         r = await api.set_clock(result.end + timedelta(seconds=61))

@@ -15,7 +15,15 @@ from contracts.hall_config import HallConfig
 from layso.simulate.accounts import Accounts
 from layso.simulate.api import HallAPI, ServerError
 from layso.simulate.arrivals import poisson_arrivals, replay_arrivals
-from layso.simulate.driver import DayPlan, DayResult, Pacing, Progress, drive
+from layso.simulate.driver import (
+    DayPlan,
+    DayResult,
+    HandoverHook,
+    Pacing,
+    Progress,
+    TicketHook,
+    drive,
+)
 from layso.simulate.officers import Behaviour
 from layso.simulate.profile import (
     daily_capacity,
@@ -137,7 +145,9 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
 async def simulate_on(url: str, accounts: Accounts, plan: DayPlan, pacing: Pacing | None = None,
                       *, poll_s: float | None = None, on_progress: ProgressFn | None = None,
                       progress_every_s: float = 3600.0, stop: asyncio.Event | None = None,
-                      close_day: bool = True, connections: int = 64) -> DayResult:
+                      close_day: bool = True, connections: int = 64,
+                      watch_s: float | None = None, on_ticket: TicketHook | None = None,
+                      on_handover: HandoverHook | None = None) -> DayResult:
     """Drive `plan` against the server at `url`. A server on a fake clock is moved forward
     from its present time (a day already begun starts where the clock is); a server on the
     real clock is followed at speed 1 from now."""
@@ -157,7 +167,8 @@ async def simulate_on(url: str, accounts: Accounts, plan: DayPlan, pacing: Pacin
         return await drive(plan, api, pacing, begin_s=begin_s or None, movable_clock=fake,
                            poll_s=poll_s, on_progress=on_progress,
                            progress_every_s=progress_every_s, stop=stop,
-                           close_day=close_day and fake)
+                           close_day=close_day and fake, watch_s=watch_s,
+                           on_ticket=on_ticket, on_handover=on_handover)
 
 
 def simulate_own(plan: DayPlan, pacing: Pacing | None = None, *, folder: Path | None = None,

@@ -1,1 +1,1 @@
-"""HTTP and WebSocket routes of `/api/v1` and `/ws` (DESIGN.md, "Contracts")."""
+"""HTTP and WebSocket routes of `/api/v1` and `/ws` (docs/design.md, "Contracts")."""
