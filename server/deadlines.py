@@ -62,8 +62,8 @@ class BodyDeadline:
         self._last_log = 0.0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
+        if scope["type"] != "http" or not _has_body(scope):
+            await self.app(scope, receive, send)  # nothing to wait for: no timer to arm
             return
         try:
             async with asyncio.timeout(self.timeout_s):
@@ -110,6 +110,15 @@ class BodyDeadline:
             client = scope.get("client") or ("?", 0)
             log.warning("request body not complete within %gs from %s (%d so far); answered "
                         "408", self.timeout_s, client[0], self.timed_out)
+
+
+def _has_body(scope: Scope) -> bool:
+    """Whether the request announces a body (HTTP/1.1: without Content-Length or
+    Transfer-Encoding it has none, and uvicorn hands the app an empty one at once)."""
+    for name, value in scope.get("headers", ()):
+        if name == b"transfer-encoding" or (name == b"content-length" and value != b"0"):
+            return True
+    return False
 
 
 def _replay(message: Message, receive: Receive) -> Receive:

@@ -9,6 +9,7 @@ import socket
 import time
 
 import pytest
+from starlette.types import Message
 
 from server.deadlines import BodyDeadline, HeaderDeadline
 from server.overload import LoadShedder
@@ -91,10 +92,19 @@ def test_slow_unauthenticated_uploads_leave_boards_and_devices_served(tmp_path):
         live.stop()
 
 
-def test_a_body_that_does_not_arrive_in_time_gets_408(tmp_path):
+CHUNKED = (b"POST /api/v1/tickets HTTP/1.1\r\nHost: hall\r\nAuthorization: Bearer x\r\n"
+           b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n{\"s\r\n")
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_body_that_does_not_arrive_in_time_gets_408(tmp_path, chunked):
     live = _serve(tmp_path, body_timeout_s=1)
     try:
-        s = _start_upload(live, "/api/v1/auth/login")
+        if chunked:
+            s = _connect(live)
+            s.sendall(CHUNKED)
+        else:
+            s = _start_upload(live, "/api/v1/auth/login")
         answer = _read_all(s)  # the server answers and closes; no more bytes are sent
         s.close()
         head, _, body = answer.partition(b"\r\n\r\n")
@@ -166,3 +176,28 @@ def test_requests_without_credentials_have_their_own_small_budget():
         assert statuses.count(200) == 5
 
     asyncio.run(main())
+
+
+def test_a_body_past_the_limit_gets_413_before_it_is_kept():
+    seen: list[int] = []
+
+    async def app(scope, receive, send) -> None:
+        seen.append(1)
+
+    async def main() -> list[Message]:
+        chunks = [{"type": "http.request", "body": b"x" * 600, "more_body": True}] * 3
+        sent: list[Message] = []
+
+        async def receive():
+            return chunks.pop(0)
+
+        async def send(message) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "headers": [(b"content-length", b"1800")]}
+        await BodyDeadline(app, max_bytes=1000)(scope, receive, send)
+        return sent
+
+    sent = asyncio.run(main())
+    assert sent[0]["status"] == 413 and not seen
+    assert "quá lớn" in sent[1]["body"].decode()
