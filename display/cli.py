@@ -1,8 +1,8 @@
 """`layso display`: the hall board (a pygame window or the full screen) and its voice.
 
-    layso display --server http://192.168.1.10:8000 --token TOKEN --fullscreen
-    layso display --server URL --token T --layout portrait --counters 1-20 --english
-    layso display --server URL --token T --audio-only      # the voice alone, e.g. on the server
+    layso display --server http://192.168.1.10:8000 --token-file /etc/layso/board.token --fullscreen
+    LAYSO_TOKEN=T layso display --server URL --layout portrait --counters 1-20 --english
+    LAYSO_TOKEN=T layso display --server URL --audio-only  # the voice alone, e.g. on the server
     layso display --shots shots/                           # PNGs of every board state, no server
 """
 
@@ -16,8 +16,10 @@ from pathlib import Path
 
 from display.model import BoardFilter, parse_counters, parse_services
 from display.voice.options import add_voice_options, speech_options
+from layso.device_token import TokenError, add_token_options, resolve_token
 
 log = logging.getLogger("layso.display")
+TOKEN_ENV = "LAYSO_TOKEN"
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -48,9 +50,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--server", default=os.environ.get("LAYSO_SERVER")
                         or "http://127.0.0.1:8000",
                         help="the queue server (env LAYSO_SERVER; default: %(default)s)")
-    parser.add_argument("--token", default=os.environ.get("LAYSO_TOKEN"),
-                        help="this board's device token from `layso device add NAME --kind "
-                        "display` (env LAYSO_TOKEN)")
+    # the token from `layso device add NAME --kind display`: env LAYSO_TOKEN, --token-file,
+    # or --token (warned: `ps` shows it)
+    add_token_options(parser, TOKEN_ENV, "board")
     parser.add_argument("--layout", choices=("landscape", "portrait"),
                         help="16:9 or 9:16 (default: from the screen's shape)")
     parser.add_argument("--rotate", type=int, choices=(0, 90, 270), default=0,
@@ -95,9 +97,15 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     if args.shots:
         return _shots(args)
+    try:
+        args.token = resolve_token(args, TOKEN_ENV, "layso display")
+    except TokenError as exc:
+        print(f"layso display: {exc}", file=sys.stderr)
+        return 2
     if not args.token:
-        print("layso display: --token is required (a display device token: "
-              "`layso device add hall-tv --kind display`)", file=sys.stderr)
+        print(f"layso display: a device token is required: set {TOKEN_ENV} or use --token-file "
+              "PATH (a display device token: `layso device add hall-tv --kind display`)",
+              file=sys.stderr)
         return 2
     from display.client import HallClient
 

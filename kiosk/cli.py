@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from contracts.hall_config import DEFAULT_CONFIG, HallConfig, HallConfigError, load_hall_config
+from layso.device_token import TokenError, add_token_options, resolve_token
 
 if TYPE_CHECKING:
     from kiosk.journal import Journal
 
 log = logging.getLogger("kiosk")
+TOKEN_ENV = "LAYSO_KIOSK_TOKEN"
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -34,9 +36,9 @@ def _size(text: str) -> tuple[int, int]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--server", help="the queue server, e.g. http://10.0.0.2:8000")
-    parser.add_argument("--token", default=os.environ.get("LAYSO_KIOSK_TOKEN"),
-                        help="this kiosk's device token (env LAYSO_KIOSK_TOKEN; made by "
-                        "`layso device add NAME --kind kiosk`)")
+    # the token (made by `layso device add NAME --kind kiosk`): env LAYSO_KIOSK_TOKEN,
+    # --token-file, or --token (warned: `ps` shows it)
+    add_token_options(parser, TOKEN_ENV, "kiosk")
     parser.add_argument("--printer", help="ticket printer URL: tcp://HOST:9100, "
                         "serial:///dev/ttyUSB0?baud=19200, usb://VID:PID or file:///PATH")
     parser.add_argument("--config", type=Path,
@@ -96,7 +98,12 @@ def run(args: argparse.Namespace) -> int:
         for path in written:
             print(path)
         return 0
-    missing = [flag for flag, value in (("--server", args.server), ("--token", args.token),
+    try:
+        args.token = resolve_token(args, TOKEN_ENV, "layso kiosk")
+    except TokenError as exc:
+        return _fail(str(exc))
+    missing = [flag for flag, value in (("--server", args.server),
+                                        (f"--token-file (or {TOKEN_ENV})", args.token),
                                         ("--printer", args.printer)) if not value]
     if missing:
         return _fail(f"missing {', '.join(missing)} (or use --shots DIR to render the screens)")

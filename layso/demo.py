@@ -166,9 +166,14 @@ def run(args: argparse.Namespace) -> int:
         if not args.no_apps:
             shots = ["--live-shots", str(folder / "shots")] if headless else []
             voice = ["--voice-out", str(folder / "voice")] if headless else []
-            procs.append(_spawn_app(["display", "--server", url, "--token", tokens["hall-tv"],
+            from layso.device_token import write_token_file
+
+            # tokens in files at 0600, not on the command line, where `ps` shows them to all
+            board_tf, kiosk_tf = (str(write_token_file(folder / "tokens" / f"{n}.token",
+                                                       tokens[n])) for n in ("hall-tv", "kiosk-1"))
+            procs.append(_spawn_app(["display", "--server", url, "--token-file", board_tf,
                                      *shots, *voice], folder / "logs" / "board.log"))
-            procs.append(_spawn_app(["kiosk", "--server", url, "--token", tokens["kiosk-1"],
+            procs.append(_spawn_app(["kiosk", "--server", url, "--token-file", kiosk_tf,
                                      "--printer", hardware.printer_server.url,
                                      "--config", str(hall_file),
                                      "--state-dir", str(folder / "kiosk-state"), *shots],

@@ -31,6 +31,7 @@ from server.api import (
 from server.api import clock as clock_api
 from server.clock import Clock
 from server.db.database import Database
+from server.deadlines import BODY_TIMEOUT_S, BodyDeadline
 from server.hall import Hall
 from server.overload import LoadShedder
 from server.ratelimit import SlidingWindow
@@ -41,7 +42,8 @@ log = logging.getLogger("layso.server")
 
 def create_app(cfg: HallConfig, db_url: str, clock: Clock | None = None, *,
                scheduler: bool = True, devices: bool = True,
-               max_ws_clients: int = 2000, max_in_flight: int = 256) -> FastAPI:
+               max_ws_clients: int = 2000, max_in_flight: int = 256,
+               body_timeout_s: float = BODY_TIMEOUT_S) -> FastAPI:
     db = Database(db_url)
     the_hall = Hall(cfg, db, clock)
 
@@ -100,8 +102,10 @@ def create_app(cfg: HallConfig, db_url: str, clock: Clock | None = None, *,
     app.state.max_ws_clients = max_ws_clients
     # The last added is outermost: shed load first, so a 503 still carries the headers; the
     # first added is innermost: an unhandled error is answered there and the connection kept.
+    # The body is read (under its deadline) before the shedder: an upload holds no slot.
     app.add_middleware(errors.ContainErrors)
     app.add_middleware(LoadShedder, max_in_flight=max_in_flight)
+    app.add_middleware(BodyDeadline, timeout_s=body_timeout_s)
     app.add_middleware(SecurityHeaders)
     errors.install(app)
     for module in (hall, tickets, counters, counter_views, visits, auth, reports, manage,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import unquote_plus
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -30,21 +31,48 @@ _DOCS_CSP = (b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn
 _NO_STORE = (b"cache-control", b"no-store")
 
 
-_TOKEN = re.compile(r"(token=)[^&\s\"']+")
+_TOKEN = re.compile(r"(token=)[^&\s\"']+", re.IGNORECASE)
+_QUERY = re.compile(r"\?([^\s\"']+)")
 SERVER_LOGGERS = ("uvicorn.error", "uvicorn.access")
+REDACTED = "[redacted]"
+
+
+def _is_token_key(raw: str) -> bool:
+    """Whether a query key names the token once decoded as the server decodes it (Starlette's
+    `parse_qsl`: percent escapes and `+`): `%74oken`, `t%6Fken`… are `token` too. Any case:
+    redacting a `TOKEN=` the server would ignore costs nothing."""
+    return unquote_plus(raw).strip().lower() == "token"
+
+
+def _redact_query(match: re.Match[str]) -> str:
+    parts = []
+    for part in match.group(1).split("&"):
+        key, eq, _ = part.partition("=")
+        parts.append(f"{key}={REDACTED}" if eq and _is_token_key(key) else part)
+    return "?" + "&".join(parts)
+
+
+def redact(text: str) -> str:
+    """`text` with the value of every query parameter the server reads as a token, and of any
+    bare `token=`, replaced by [redacted]."""
+    if "?" in text:
+        text = _QUERY.sub(_redact_query, text)
+    if "=" in text:
+        text = _TOKEN.sub(lambda m: m.group(1) + REDACTED, text)
+    return text
 
 
 class RedactTokens(logging.Filter):
-    """uvicorn logs each WebSocket's path with its query, and `/ws/hall?token=…` carries the
-    caller's token: replace it before the line reaches a log file or the journal."""
+    """uvicorn logs each WebSocket's path with its query (and, with `--access-log`, each
+    request's), and `/ws/hall?token=…` carries the caller's token: replace it before the line
+    reaches a log file or the journal, whatever spelling of the key the server accepted."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str) and "token=" in record.msg:
-            record.msg = _TOKEN.sub(r"\1[redacted]", record.msg)
+        if isinstance(record.msg, str) and "=" in record.msg:
+            record.msg = redact(record.msg)
         if isinstance(record.args, tuple) and any(
-                isinstance(a, str) and "token=" in a for a in record.args):
-            record.args = tuple(_TOKEN.sub(r"\1[redacted]", a) if isinstance(a, str) else a
-                                for a in record.args)
+                isinstance(a, str) and "=" in a for a in record.args):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
         return True
 
 

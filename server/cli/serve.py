@@ -34,9 +34,14 @@ def uvicorn_options(args: argparse.Namespace) -> dict:
     WebSocket keeps its own zlib state, much of a board's memory cost to the server and
     CPU on every send (docs/benchmarks.md has the figures). No access log: a
     line per ticket is CPU the hall needs for tickets; warnings and errors are still logged.
+    The HTTP protocol is httptools with a bound on the time a request's headers take
+    (`server.deadlines.HeaderDeadline`): uvicorn alone waits for slow headers for ever.
     """
+    from server.deadlines import HeaderDeadline
+
     return {"host": args.host, "port": args.port, "log_level": args.log_level,
-            "ws_per_message_deflate": False, "access_log": args.access_log}
+            "ws_per_message_deflate": False, "access_log": args.access_log,
+            "http": HeaderDeadline}
 
 
 def run(args: argparse.Namespace) -> int:

@@ -79,7 +79,7 @@ def test_flags_are_checked_with_clear_messages(tmp_path, capsys, monkeypatch) ->
             _parse(*bad)
         assert capsys.readouterr().err
     assert display_cli.run(_parse()) == 2
-    assert "--token is required" in capsys.readouterr().err
+    assert "a device token is required: set LAYSO_TOKEN" in capsys.readouterr().err
     assert display_cli.run(_parse("--token", "t", "--server", "ftp://x")) == 2
     assert "not a server address" in capsys.readouterr().err
     args = _parse("--token", "t", "--voice", str(tmp_path))

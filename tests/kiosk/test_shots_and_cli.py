@@ -42,7 +42,7 @@ def test_english_and_vietnamese_start_screens_differ_only_in_words(tmp_path):
 
 
 @pytest.mark.parametrize(("argv", "words"), [
-    (["kiosk"], "missing --server, --token, --printer"),
+    (["kiosk"], "missing --server, --token-file (or LAYSO_KIOSK_TOKEN), --printer"),
     (["kiosk", "--server", "10.0.0.2:8000", "--token", "t", "--printer", "tcp://p:9100"],
      "expected http://HOST:PORT"),
     (["kiosk", "--server", "http://10.0.0.2:8000", "--token", "t", "--printer", "/dev/ttyUSB0"],

@@ -18,12 +18,13 @@ class AppServer:
     instead of waiting for them; a fixed `port` lets a test restart a server in place."""
 
     def __init__(self, app: Any, *, port: int | None = None, force_exit: bool = False,
-                 log_level: str = "error") -> None:
+                 log_level: str = "error", **uvicorn_kw: Any) -> None:
         self.port = port or free_port()
         self.force_exit = force_exit
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
                                                     log_level=log_level, lifespan="on",
-                                                    timeout_graceful_shutdown=1))
+                                                    timeout_graceful_shutdown=1,
+                                                    **uvicorn_kw))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     @property

@@ -62,16 +62,18 @@ class LiveServer:
 
     @classmethod
     def start(cls, db_url: str, config: Path | str = DEFAULT_CONFIG, clock: Clock | None = None,
-              cfg: HallConfig | None = None, **app_kw) -> LiveServer:
+              cfg: HallConfig | None = None, uvicorn: dict | None = None,
+              **app_kw) -> LiveServer:
         cfg = cfg or load_hall_config(config)
         app = create_app(cfg, db_url, clock, **app_kw)
-        return cls.serve(app, db_url, cfg)
+        return cls.serve(app, db_url, cfg, **(uvicorn or {}))
 
     @classmethod
     def serve(cls, app: object, db_url: str, cfg: HallConfig, port: int | None = None,
-              tokens: dict | None = None) -> LiveServer:
-        """`app` under uvicorn in a thread; a fixed `port` restarts a server in place."""
-        app_server = AppServer(app, port=port, log_level="warning")
+              tokens: dict | None = None, **uvicorn_kw: object) -> LiveServer:
+        """`app` under uvicorn in a thread; a fixed `port` restarts a server in place;
+        `uvicorn_kw` goes to uvicorn's Config (e.g. `http=` the protocol `layso serve` uses)."""
+        app_server = AppServer(app, port=port, log_level="warning", **uvicorn_kw)
         app_server.start()
         live = cls(url=app_server.url, db_url=db_url, cfg=cfg, app=app, app_server=app_server,
                    _tokens=tokens if tokens is not None else {})

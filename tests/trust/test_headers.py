@@ -123,3 +123,44 @@ def test_the_log_never_holds_a_token(server):
     assert all("token=[redacted]" in line for line in ws_lines), ws_lines
     text = "\n".join(keep.lines)
     assert server.board not in text and "doan-bua-123" not in text
+
+
+@pytest.mark.parametrize("key", ["%74oken", "t%6Fken", "%74%6F%6B%65%6E", "tok%65n"])
+def test_an_encoded_token_key_authenticates_and_is_redacted_too(server, key):
+    """The server decodes query keys (`%74oken` is `token`), so the log must as well."""
+    logger = logging.getLogger("uvicorn.error")
+    keep, level = _Keep(), logger.level
+    logger.addHandler(keep)
+    logger.setLevel(logging.INFO)
+    try:
+        with wsc.connect(f"{server.ws_url}?{key}={server.board}", open_timeout=5) as ws:
+            assert '"snapshot"' in ws.recv(timeout=5)  # it did authenticate
+    finally:
+        logger.removeHandler(keep)
+        logger.setLevel(level)
+    ws_lines = [line for line in keep.lines if "WebSocket /ws/hall" in line]
+    assert ws_lines, keep.lines
+    assert all(f"{key}=[redacted]" in line for line in ws_lines), ws_lines
+    assert server.board not in "\n".join(keep.lines)
+
+
+def test_the_access_log_redacts_every_spelling_of_the_token_key(server):
+    """With `--access-log` every request's query is logged: a page opened with
+    `?TOKEN=…` or `?a=1&t%6Fken=…` keeps its token out of it too."""
+    logger = logging.getLogger("uvicorn.access")
+    keep, level, disabled = _Keep(), logger.level, logger.disabled
+    logger.addHandler(keep)
+    logger.setLevel(logging.INFO)
+    logger.disabled = False
+    queries = ["token=s3cret-1", "TOKEN=s3cret-2", "a=1&t%6Fken=s3cret-3&b=2",
+               "Tok%65N=s3cret-4"]
+    try:
+        for q in queries:  # real requests, logged by uvicorn's access log
+            assert httpx.get(f"{server.url}/rate/1?{q}").status_code == 200
+    finally:
+        logger.removeHandler(keep)
+        logger.setLevel(level)
+        logger.disabled = disabled
+    assert len([line for line in keep.lines if "/rate/1?" in line]) == len(queries), keep.lines
+    assert "s3cret" not in "\n".join(keep.lines), keep.lines
+    assert any("a=1&t%6Fken=[redacted]&b=2" in line for line in keep.lines), keep.lines
