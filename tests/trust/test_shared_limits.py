@@ -13,6 +13,7 @@ import contextlib
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from contracts.hall_config import DEFAULT_CONFIG
+from contracts.hall_config import DEFAULT_CONFIG, load_hall_config
 from layso.servers import ServerProcess, free_port, make_accounts, wait_http
 from server.auth import MAX_FAILED
 from server.db.database import Database
@@ -34,8 +35,6 @@ LIMIT = 30  # queue.kiosk_per_minute of the demo hall, and the sign-in limit per
 
 
 def _hall_db(url: str) -> Database:
-    from contracts.hall_config import load_hall_config
-
     db = Database(url)
     Hall(load_hall_config(DEFAULT_CONFIG), db).setup()
     return db
@@ -284,3 +283,24 @@ def test_a_limit_counts_in_a_worker_thread_off_the_event_loop(tmp_path):
     finally:
         db.dispose()
 
+
+
+def test_the_minutes_housekeeping_prunes_the_limits(tmp_path):
+    """The scheduler's run deletes expired windows (through the hall's limit store, made by
+    the app), besides its queue work."""
+    from server.app import create_app
+    from server.scheduler import _housekeeping
+
+    app = create_app(load_hall_config(DEFAULT_CONFIG), f"sqlite:///{tmp_path / 'h.sqlite3'}")
+    hall = app.state.hall
+    try:
+        hall.setup()
+        assert hall.limits is not None
+        hall.limits.hit("kiosk", "old", LIMIT, 60, now=time.time() - 7200)
+        hall.limits.hit("kiosk", "new", LIMIT, 60)
+        _housekeeping(hall)
+        with hall.db.engine.connect() as conn:
+            left = conn.execute(text("SELECT subject FROM rate_limit")).scalars().all()
+        assert left == ["new"]
+    finally:
+        hall.db.dispose()
