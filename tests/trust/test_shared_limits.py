@@ -75,6 +75,29 @@ def test_two_stores_on_one_database_share_one_window(db_url):
         b.dispose()
 
 
+def test_hits_at_once_from_two_engines_allow_exactly_the_limit(db_url):
+    """Eight threads on two engines hit one kiosk's window together: exactly 30 get through
+    (one statement per hit: no read-then-write for two processes to interleave)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    a, b = _hall_db(db_url), Database(db_url)
+    try:
+        stores = [LimitStore(a), LimitStore(b)]
+        now = 3_000_000.0
+
+        def burst(i: int) -> int:
+            store = stores[i % 2]
+            return sum(store.hit("kiosk", "9", LIMIT, 60, now=now + j / 1000).allowed
+                       for j in range(12))
+
+        with ThreadPoolExecutor(8) as pool:
+            allowed = sum(pool.map(burst, range(8)))
+        assert allowed == LIMIT  # of 96 hits
+    finally:
+        a.dispose()
+        b.dispose()
+
+
 def test_a_burst_is_refused_at_31_wherever_it_falls_on_the_clock(db_url):
     """The window is anchored at the first hit, not at clock minutes: 20 hits at :59 and 10 at
     :00 of the next minute are one window."""
