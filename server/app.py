@@ -34,7 +34,7 @@ from server.db.database import Database
 from server.deadlines import BODY_TIMEOUT_S, BodyDeadline
 from server.hall import Hall
 from server.overload import LoadShedder
-from server.ratelimit import SlidingWindow
+from server.ratelimit import LOGIN_PER_MINUTE, LimitStore, SharedLimit
 from server.security import SecurityHeaders
 
 log = logging.getLogger("layso.server")
@@ -96,8 +96,11 @@ def create_app(cfg: HallConfig, db_url: str, clock: Clock | None = None, *,
     app.state.devices = None
     app.state.reported_health = {}
     app.state.scheduler = None
-    app.state.kiosk_limiter = SlidingWindow(cfg.queue.kiosk_per_minute, 60)
-    app.state.login_limiter = SlidingWindow(30, 60)
+    # Counted in the database, so every process and server on it shares them.
+    limits = LimitStore(db)
+    the_hall.limits = limits
+    app.state.kiosk_limiter = SharedLimit(limits, "kiosk", cfg.queue.kiosk_per_minute, 60)
+    app.state.login_limiter = SharedLimit(limits, "login", LOGIN_PER_MINUTE, 60)
     app.state.ws_clients = set()
     app.state.max_ws_clients = max_ws_clients
     # The last added is outermost: shed load first, so a 503 still carries the headers; the

@@ -41,6 +41,8 @@ class Hall:
         self.clock = clock or SystemClock()
         self.bus = bus or EventBus()
         self.in_tx_hooks: list[InTxHook] = []
+        # server.ratelimit.LimitStore, made by the API; the minute's housekeeping prunes it
+        self.limits: Any = None
 
     @property
     def code(self) -> str:

@@ -27,6 +27,13 @@ def _housekeeping(hall: Hall) -> None:
         pass
     except Exception:  # next minute tries again
         log.exception("housekeeping failed")
+    if hall.limits is not None:
+        try:  # expired rate-limit windows, a bounded batch a minute, off the hall's writer
+            hall.limits.prune()
+        except StoreUnavailable:
+            pass
+        except Exception:
+            log.exception("pruning rate limits failed")
 
 
 async def _tick(hall: Hall) -> None:

@@ -26,10 +26,10 @@ def _hashing(request: Request) -> anyio.CapacityLimiter:
 
 @router.post("/login", response_model=LoginOut, responses=responses(401, 404, 409, 429))
 async def login(body: LoginIn, request: Request, hall: Hall = Depends(get_hall)) -> LoginOut:
-    limiter = request.app.state.login_limiter
     client = request.client.host if request.client else "?"
-    if not limiter.allow(client):
-        wait = limiter.retry_after(client)
+    verdict = await request.app.state.login_limiter.hit(client)
+    if not verdict.allowed:
+        wait = verdict.retry_after
         raise HTTPException(429, f"Đăng nhập quá nhiều lần; thử lại sau {wait} giây. (Too many "
                             f"login attempts; try again in {wait} s.)",
                             headers={"Retry-After": str(wait)})

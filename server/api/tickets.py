@@ -32,9 +32,10 @@ async def issue_ticket(body: TicketIn, request: Request, hall: Hall = Depends(ge
                            default=None, max_length=64, pattern=r"^[A-Za-z0-9_.:-]{1,64}$",
                            description="a kiosk's retry of the same touch gets the same "
                            "ticket")) -> Response:
-    limiter = request.app.state.kiosk_limiter
-    if p.kind == "device" and not limiter.allow(p.device_id):
-        wait = limiter.retry_after(p.device_id)
+    verdict = (await request.app.state.kiosk_limiter.hit(p.device_id)
+               if p.kind == "device" else None)
+    if verdict is not None and not verdict.allowed:
+        wait = verdict.retry_after
         raise HTTPException(429, f"Ki-ốt lấy số quá nhanh; vui lòng chờ {wait} giây. (Too many "
                             f"tickets from this kiosk; wait {wait} s.)",
                             headers={"Retry-After": str(wait)})

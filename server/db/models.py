@@ -271,6 +271,19 @@ class AuthToken(SQLModel, table=True):
     revoked: bool = False
 
 
+class RateLimit(SQLModel, table=True):
+    """A limit's current window for one subject (a kiosk, a sign-in address), shared by every
+    server process on the database (`server/ratelimit.py`). `window_start` is Unix time in
+    seconds: the window opened at the subject's first hit after the previous one ended."""
+
+    __tablename__ = "rate_limit"
+    __table_args__ = (Index("ix_rate_limit_window", "window_start"),)
+    name: str = Field(primary_key=True, max_length=16)
+    subject: str = Field(primary_key=True, max_length=64)
+    window_start: float
+    hits: int
+
+
 class Event(SQLModel, table=True):
     __tablename__ = "event"
     __table_args__ = (Index("ix_event_at", "at"), Index("ix_event_type_at", "type", "at"))

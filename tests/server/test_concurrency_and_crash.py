@@ -68,12 +68,14 @@ def test_two_server_processes_on_postgresql_never_share_a_number(pg_url):
     a = LiveServer.spawn(pg_url)
     b = LiveServer.spawn(pg_url, extra=["--no-scheduler"])
     try:
-        token = a.device_token("kiosk")
+        # a kiosk each: one kiosk's 50 tickets in seconds would pass its limit of 30 a
+        # minute, which both processes count together
+        token_a, token_b = a.device_token("kiosk-a"), a.device_token("kiosk-b")
         from concurrent.futures import ThreadPoolExecutor as Pool
 
         with Pool(2) as pool:
-            fa = pool.submit(_issue_many, a.url, token, 25, "DD")
-            fb = pool.submit(_issue_many, b.url, token, 25, "DD")
+            fa = pool.submit(_issue_many, a.url, token_a, 25, "DD")
+            fb = pool.submit(_issue_many, b.url, token_b, 25, "DD")
             numbers = [t["number"] for t in fa.result() + fb.result()]
         assert len(set(numbers)) == 50
         assert sorted(numbers) == [f"2{i:03d}" for i in range(1, 51)]
