@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from contracts.api import TicketOut
+from contracts.events import UNSEQUENCED
 from kiosk import machine as m
 from kiosk.client import (
     ServerClient,
@@ -476,9 +477,17 @@ class KioskIO:
                 self.post(m.LinkUp(message))
                 backoff.reset()
                 continue
+            if message.get("type") in UNSEQUENCED:
+                continue  # device health: the kiosk shows none of it, and it has no `seq`
             if last_seq is None:
                 continue  # events before the snapshot cannot be placed
-            seq = int(message.get("seq", last_seq + 1))
+            seq = message.get("seq")
+            if not isinstance(seq, int) or isinstance(seq, bool):
+                log.warning("malformed event (no seq), reloading the snapshot: %.200s", message)
+                snapshot = await self._client.hall()
+                last_seq = int(snapshot.get("seq", last_seq))
+                self.post(m.HallReloaded(snapshot))
+                continue
             if seq <= last_seq:
                 continue
             if seq != last_seq + 1:
