@@ -513,6 +513,16 @@ class KioskIO:
         finally:
             self._reporting = False
 
+    @staticmethod
+    def _log_printer(state: tuple[str, str], before: tuple[str, str] | None) -> None:
+        """A change of the printer's state, with the driver's detail (why it is offline):
+        a warning when it cannot print, else a line for `-v`."""
+        condition, detail = state
+        if condition in m.PRINTER_TROUBLE:
+            log.warning("printer %s: %s", condition, detail)
+        elif before is not None or condition != "ok":
+            log.info("printer %s: %s", condition, detail)
+
     async def _printer_poller(self) -> None:
         assert self.printer is not None
         while True:
@@ -526,6 +536,7 @@ class KioskIO:
                 if self._printing:
                     state = None  # a print started meanwhile: its result is what counts
                 if state is not None and state != self._last_printer:
+                    self._log_printer(state, self._last_printer)
                     self._last_printer = state
                     self.post(m.PrinterState(*state))
                 if (self._last_printer is not None and self._last_printer != self._reported
