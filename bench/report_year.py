@@ -57,7 +57,7 @@ def generate(path: Path, cfg: HallConfig, first: date, days: int, per_day: int,
     """Bulk-insert a year of plausible hall activity."""
     rng = random.Random(seed)
     zone = cfg.zone
-    cal = WorkCalendar(cfg.hours, zone)
+    cal = WorkCalendar(cfg.calendar.as_hours(), zone)
     hall = Hall(cfg, Database(f"sqlite:///{path}"))
     hall.setup()
     hall.db.dispose()

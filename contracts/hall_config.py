@@ -23,6 +23,8 @@ from pydantic import (
     model_validator,
 )
 
+from contracts.vn_days_off import NATIONAL_DAYS_OFF, NATIONAL_MAKE_UP_DAYS
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_DOSSIER_PATTERN = r"^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[0-9A-Z]{3}-\d{6}-\d{4,}$"
 DEFAULT_DOSSIER_EXAMPLE = "000.00.31.H12-250701-0001"
@@ -114,6 +116,57 @@ class Hours(_Strict):
         if day in self.working_days:
             return list(self.compensatory)
         return list(getattr(self, WEEKDAYS[day.weekday()]))
+
+
+def _legal_day() -> list[Interval]:
+    return [Interval(start=time(7, 30), end=time(11, 30)),
+            Interval(start=time(13, 0), end=time(17, 0))]
+
+
+class LegalCalendar(_Strict):
+    """The working-day calendar that dossier time limits count in (`[calendar]`).
+
+    Independent of the opening hours: limits count Monday to Friday, minus the national days
+    off, plus the official make-up Saturdays (`contracts/vn_days_off.py`, with their sources),
+    whatever days the hall opens. A hall adds its own days (a year Layso does not carry yet, a
+    provincial decision) with `days_off` and `make_up_days`.
+    """
+
+    weekdays: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
+        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"],
+        description="the legal working week")
+    hours: list[Interval] = Field(default_factory=_legal_day, description="the hours of a "
+                                  "working day, 8 hours in all, in which working time counts")
+    national: bool = Field(default=True, description="count Vietnam's national days off and "
+                           "make-up days that Layso carries")
+    days_off: list[date] = Field(default_factory=list, description="more days off")
+    make_up_days: list[date] = Field(default_factory=list, description="more official make-up "
+                                     "working days (a weekend day worked)")
+
+    @model_validator(mode="after")
+    def _sane(self) -> LegalCalendar:
+        if not self.weekdays:
+            raise ValueError("weekdays: a legal week needs at least one working day")
+        if not self.hours:
+            raise ValueError("hours: a working day needs its hours")
+        for a, b in zip(self.hours, self.hours[1:], strict=False):
+            if b.start < a.end:
+                raise ValueError("hours: sessions overlap or are out of order")
+        both = sorted(set(self.days_off) & set(self.make_up_days))
+        if both:
+            raise ValueError(f"{both[0].isoformat()} is both a day off and a make-up day")
+        return self
+
+    def as_hours(self) -> Hours:
+        """The calendar in the shape of opening hours, for the working-time arithmetic."""
+        off = set(self.days_off) | (set(NATIONAL_DAYS_OFF) if self.national else set())
+        make_up = set(self.make_up_days) | (set(NATIONAL_MAKE_UP_DAYS) if self.national
+                                            else set())
+        off -= set(self.make_up_days)  # the hall's own word wins over the national list
+        make_up -= set(self.days_off)
+        week = {day: list(self.hours) if day in self.weekdays else [] for day in WEEKDAYS}
+        return Hours(**week, holidays=sorted(off), working_days=sorted(make_up),
+                     compensatory=list(self.hours))
 
 
 class Service(_Strict):
@@ -257,6 +310,7 @@ class HallConfig(_Strict):
     counters: list[Counter] = Field(min_length=1)
     priority_groups: list[PriorityGroup] = Field(default_factory=list)
     hours: Hours
+    calendar: LegalCalendar = Field(default_factory=LegalCalendar)
     rating: Rating = Field(default_factory=Rating)
     dossier: Dossier = Field(default_factory=Dossier)
     queue: Queue = Field(default_factory=Queue)

@@ -69,6 +69,9 @@ class KioskApp:
         self.wedge = KeyboardWedge()
         self.running = True
         self.frames = 0
+        # the screen of the frame on the glass: the machine may already be on the next one
+        # (an offline grace runs out between two frames) until the next step draws it
+        self.drawn: m.Screen | None = None
         self._pressed: tuple[str, float] | None = None
         self._last_key: object = None
         self._previews: dict[int, Image.Image | None] = {}
@@ -205,6 +208,7 @@ class KioskApp:
         frame = Frame(now=now, wall=wall, pressed=pressed, preview=self._preview)
         draw_frame(self.canvas, kiosk, frame)
         pygame.display.flip()
+        self.drawn = shown
         self.frames += 1
         if self.shots is not None:  # layso.live_shots.PeriodicShots: a kiosk with no screen
             self.shots.maybe(self.surface)

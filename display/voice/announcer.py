@@ -39,7 +39,8 @@ class Call:
 
 def render_call(call: Call, pack: VoicePack, options: SpeechOptions) -> Audio:
     """The audio of one call (chime, Vietnamese, then English when enabled)."""
-    audio, _ = compose(call_script(call.number, call.counter_label, options), pack)
+    audio, _ = compose(call_script(call.number, call.counter_label, options,
+                                   recall=call.recall), pack)
     return audio
 
 

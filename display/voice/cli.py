@@ -28,6 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     what.add_argument("--out", type=Path, metavar="FILE.wav", help="write the announcement")
     what.add_argument("--text", action="store_true",
                       help="print the words it would speak, one line, and play nothing")
+    parser.add_argument("--recall", action="store_true",
+                        help="the words of a recall (Mời lại công dân …)")
     parser.add_argument("--lang", choices=tuple(_LANGS), default="vi",
                         help="vi (default), en, or both (Vietnamese then English)")
     add_voice_options(parser)
@@ -39,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
         options = speech_options(args, languages)
         if args.text:
             for language in languages:
-                print(call_text(args.number, args.counter, language, options))
+                print(call_text(args.number, args.counter, language, options,
+                                recall=args.recall))
             return 0
         return _speak(args, options)
     except SpeechError as exc:
@@ -59,7 +62,7 @@ def _speak(args: argparse.Namespace, options) -> int:
     except VoicePackError as exc:
         print(f"layso say: {exc}", file=sys.stderr)
         return 1
-    audio = render_call(Call(args.number, 0, args.counter), pack, options)
+    audio = render_call(Call(args.number, 0, args.counter, args.recall), pack, options)
     if args.out:
         try:
             audio.write(args.out)

@@ -23,9 +23,11 @@ from display.voice.numbers import ViOptions
 from display.voice.vocabulary import (
     CHIME,
     EN_CALL,
+    EN_RECALL,
     EN_TO_COUNTER,
     PHRASES,
     VI_CALL,
+    VI_RECALL,
     VI_TO_COUNTER,
     letter_clip,
     word_clip,
@@ -160,14 +162,22 @@ def _join(words: list[Word], language: Language) -> str:
     return " ".join(texts)
 
 
+def _opening(language: Language, recall: bool) -> str:
+    """The clip that opens a call: a recall says it calls again ("Mời lại …")."""
+    if language == "vi":
+        return VI_RECALL if recall else VI_CALL
+    return EN_RECALL if recall else EN_CALL
+
+
 def call_text(number: str, counter: str, language: Language,
-              options: SpeechOptions | None = None) -> str:
+              options: SpeechOptions | None = None, *, recall: bool = False) -> str:
     """The call as one line of text, exactly the words the clips will say."""
     ticket, desk = call_words(number, counter, language, options)
+    opening = PHRASES[_opening(language, recall)][1]
     if language == "vi":
-        return (f"{PHRASES[VI_CALL][1]} {_join(ticket, 'vi')} "
+        return (f"{opening} {_join(ticket, 'vi')} "
                 f"{PHRASES[VI_TO_COUNTER][1]} {_join(desk, 'vi')}")
-    return (f"{PHRASES[EN_CALL][1]} {_join(ticket, 'en')}, "
+    return (f"{opening} {_join(ticket, 'en')}, "
             f"{PHRASES[EN_TO_COUNTER][1]} {_join(desk, 'en')}.")
 
 
@@ -180,7 +190,8 @@ def _words_steps(words: list[Word], language: Language, gap_ms: int) -> list[Ste
     return steps
 
 
-def call_script(number: str, counter: str, options: SpeechOptions | None = None) -> list[Step]:
+def call_script(number: str, counter: str, options: SpeechOptions | None = None, *,
+                recall: bool = False) -> list[Step]:
     """The clips and pauses of one announcement, in order (chime, then each language)."""
     opts = options or SpeechOptions()
     steps: list[Step] = []
@@ -188,8 +199,8 @@ def call_script(number: str, counter: str, options: SpeechOptions | None = None)
         steps += [Clip(CHIME), Pause(opts.chime_gap_ms)]
     for i, language in enumerate(opts.languages):
         ticket, desk = call_words(number, counter, language, opts)
-        call, to_counter = (VI_CALL, VI_TO_COUNTER) if language == "vi" else (EN_CALL,
-                                                                               EN_TO_COUNTER)
+        call = _opening(language, recall)
+        to_counter = VI_TO_COUNTER if language == "vi" else EN_TO_COUNTER
         if i:
             steps.append(Pause(opts.language_gap_ms))
         steps += [Clip(call), Pause(opts.phrase_gap_ms)]

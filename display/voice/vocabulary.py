@@ -14,14 +14,18 @@ from display.voice.numbers import EN_VOCABULARY, VI_VOCABULARY, ViOptions
 
 CHIME = "chime"
 VI_CALL = "vi.phrase.call"
+VI_RECALL = "vi.phrase.recall"
 VI_TO_COUNTER = "vi.phrase.to_counter"
 EN_CALL = "en.phrase.call"
+EN_RECALL = "en.phrase.recall"
 EN_TO_COUNTER = "en.phrase.to_counter"
 
 PHRASES: dict[str, tuple[str, str]] = {
     VI_CALL: ("vi", "Mời công dân có số thứ tự"),
+    VI_RECALL: ("vi", "Mời lại công dân có số thứ tự"),  # a recall says it is one
     VI_TO_COUNTER: ("vi", "đến quầy số"),
     EN_CALL: ("en", "Ticket number"),
+    EN_RECALL: ("en", "Once again, ticket number"),
     EN_TO_COUNTER: ("en", "please go to counter"),
 }
 

@@ -1,7 +1,10 @@
-"""Working time over the hall's calendar, for dossier deadlines (hẹn trả). Pure: no I/O.
+"""Working time over the hall's legal calendar, for dossier deadlines (hẹn trả). Pure: no I/O.
 
-The calendar is the hall's `[hours]`: a working day is a day with sessions (public holidays
-have none, compensatory working days have the `compensatory` sessions). One-stop systems count
+The calendar is given in the shape of opening hours: a working day is a day with sessions
+(days off have none, make-up working days have the `compensatory` sessions). Reports pass the
+hall's legal calendar (`[calendar]`, `LegalCalendar.as_hours()`: Monday to Friday, national days
+off and make-up days), never its opening hours: a Saturday morning opening is not a working day
+for a time limit. One-stop systems count
 a working day as 8 working hours; a hall whose sessions add up to 8 hours (07:30–11:30 and
 13:00–17:00) counts wall-clock time inside its sessions. A day whose sessions are longer or
 shorter (a hall open around the clock, a Saturday morning) still counts as one working day of
@@ -35,9 +38,9 @@ class NoWorkingDays(ValueError):
 class OnTime(StrEnum):
     """How a returned dossier stands against its due date."""
 
-    early = "early"  # trước hạn (sớm hạn): a working day or more before the deadline
-    on_time = "on_time"  # đúng hạn
-    late = "late"  # quá hạn: working time passed after the deadline
+    early = "early"  # trước hạn: returned on a day before the due date
+    on_time = "on_time"  # đúng hạn: on the due date, or up to the deadline it moves to
+    late = "late"  # quá hạn: on a day after the deadline
 
 
 @dataclass(frozen=True)
@@ -192,12 +195,13 @@ class WorkCalendar:
         return _from_us(self._day(day).spans[-1][1])
 
     def classify(self, returned_at: datetime, due: date) -> tuple[OnTime, timedelta]:
-        """Early, on time or late, and the working-time margin (positive: before the
-        deadline; negative: after it). Early means more than one working day ahead."""
-        deadline = self.deadline(due)
-        margin = self.worked(returned_at, deadline)
-        if margin < timedelta(0):
+        """Before, on or after the due date, judged by the day of the return as one-stop
+        systems class results (a return at 17:30 the day before is "trước hạn"), and the
+        working-time margin (positive: before the deadline; negative: after it)."""
+        margin = self.worked(returned_at, self.deadline(due))
+        day = self.local_date(returned_at)
+        if day > self.next_working_day(due):
             return OnTime.late, margin
-        if margin > timedelta(microseconds=self.day_us):
+        if day < due:
             return OnTime.early, margin
         return OnTime.on_time, margin

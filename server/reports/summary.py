@@ -405,7 +405,7 @@ def _dossiers(cfg: HallConfig, by_service: Counter, by_day_: Counter,
     """Received and returned dossiers by service and by day, from visits counted by (visit
     service, kind) and (ticket day, kind); each return (in visit order) classed against its
     due date in working time."""
-    cal = WorkCalendar(cfg.hours, cfg.zone)
+    cal = WorkCalendar(cfg.calendar.as_hours(), cfg.zone)
     per_service: dict[str, Counter] = {s.code: Counter() for s in cfg.services}
     total: Counter = Counter()
     by_day: dict[str, Counter] = defaultdict(Counter)

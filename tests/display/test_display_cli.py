@@ -56,11 +56,13 @@ def test_the_board_process_speaks_each_call_and_stops_on_sigterm(tmp_path, hall_
         _, err = proc.communicate(timeout=WAIT)
     assert proc.returncode == 0, err
     options = SpeechOptions(languages=("vi", "en") if "--english" in mode else ("vi",))
-    expected = render_call(Call("1023", 5, "5A"), VoicePack.load("vi-espeak"), options)
+    pack = VoicePack.load("vi-espeak")
+    call = render_call(Call("1023", 5, "5A"), pack, options)
+    recall = render_call(Call("1023", 5, "5A", recall=True), pack, options)  # "Mời lại …"
     said = sorted(out.glob("*.wav"))
     assert [p.name for p in said] == ["0001.wav", "0002.wav"]  # the call, then the recall
-    for path in said:
-        assert path.read_bytes() == expected.to_wav_bytes()
+    assert said[0].read_bytes() == call.to_wav_bytes()
+    assert said[1].read_bytes() == recall.to_wav_bytes() != call.to_wav_bytes()
 
 
 def _parse(*argv: str) -> argparse.Namespace:

@@ -108,7 +108,9 @@ def test_a_recall_is_announced_again(pack) -> None:
         announcer.close()
     assert [c.recall for c in spoken] == [False, True]
     starts = [frames for kind, frames in player.log if kind == "start"]
-    assert starts == [_audio(pack, call)] * 2
+    recall = Call("1023", 5, "5A", recall=True)
+    assert starts == [_audio(pack, call), _audio(pack, recall)]  # "Mời lại công dân …"
+    assert _audio(pack, recall) != _audio(pack, call)
 
 
 def test_a_counters_newer_call_replaces_its_waiting_one(pack) -> None:

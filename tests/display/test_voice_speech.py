@@ -67,6 +67,16 @@ def test_separators_are_not_spoken_and_bad_characters_are_refused() -> None:
     assert [w.text for w in spoken_words("0000000000001", "vi", "whole")] == ["một"]
 
 
+def test_a_recall_says_it_calls_again() -> None:
+    assert call_text("1023", "5A", "vi", recall=True) == (
+        "Mời lại công dân có số thứ tự một nghìn không trăm hai mươi ba đến quầy số năm A")
+    assert call_text("1023", "5A", "en", recall=True).startswith("Once again, ticket number")
+    clips = [s.id for s in call_script("7", "2", SpeechOptions(languages=("vi", "en")),
+                                       recall=True) if isinstance(s, Clip)]
+    assert "vi.phrase.recall" in clips and "en.phrase.recall" in clips
+    assert "vi.phrase.call" not in clips
+
+
 def test_script_order_and_pauses() -> None:
     opts = SpeechOptions(languages=("vi", "en"))
     steps = call_script("105", "5A", opts)
@@ -91,7 +101,8 @@ def test_every_scripted_clip_is_in_the_catalogue_and_required() -> None:
                                                 en_number_style="whole")):
         needed = required_clips(opts.languages, opts.vi)
         for number in ("1", "15", "24", "105", "1004", "A1024", "999999", "Z9"):
-            for step in call_script(number, "24W", opts):
+            for step in [*call_script(number, "24W", opts),
+                         *call_script(number, "24W", opts, recall=True)]:
                 if isinstance(step, Clip):
                     assert step.id in CATALOGUE
                     assert step.id in needed

@@ -138,8 +138,14 @@ class KioskHarness:
         raise AssertionError(f"kiosk never reached: {what}; it shows {self.visible()!r}")
 
     def shows(self, kind: type, what: str | None = None, timeout: float = 15) -> Any:
-        self.pump_until(lambda: isinstance(self.visible(), kind), what or kind.__name__,
-                        timeout)
+        """Waits until the machine is on a `kind` screen *and* a frame of it is on the glass.
+
+        The machine's screen can move on between two frames (an offline grace runs out after
+        the last draw); a test that looked only at the machine would read the buttons of the
+        frame before.
+        """
+        self.pump_until(lambda: isinstance(self.visible(), kind)
+                        and isinstance(self.app.drawn, kind), what or kind.__name__, timeout)
         return self.visible()
 
     def ready(self) -> None:

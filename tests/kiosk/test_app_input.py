@@ -145,3 +145,18 @@ def test_the_kiosk_keeps_the_servers_time():
         assert abs((app.wall_clock(CFG.zone) - later).total_seconds()) < 2
     finally:
         pygame.display.quit()
+
+
+def test_a_stale_service_button_after_the_offline_grace_issues_nothing(app):
+    """The link drops; a frame still shows the services when the grace runs out between two
+    frames. A touch on that frame's button must not ask for a number: the machine decides by
+    the screen it is on now (the offline one), and the next frame has no service buttons."""
+    app.post(m.LinkDown("connection refused"))
+    app.step(0)
+    assert any(k.startswith("service:") for k in app.canvas.buttons)  # within the grace
+    app.test_clock.t += app.kiosk.settings.offline_grace_s + 1  # runs out before a redraw
+    _finger(app, "service:HT")
+    app.step(0)
+    assert app.effects_seen == []
+    assert isinstance(app.drawn, m.OfflineScreen)
+    assert not any(k.startswith("service:") for k in app.canvas.buttons)

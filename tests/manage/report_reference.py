@@ -490,7 +490,7 @@ def build(tx: Tx, period: Period) -> dict[str, Any]:
 def _dossiers(tx: Tx, rows: list[tuple[R.VisitRow, str]],
               day_of_ticket: dict[int, str]) -> dict[str, Any]:
     cfg = tx.cfg
-    cal = WorkCalendar(cfg.hours, cfg.zone)
+    cal = WorkCalendar(cfg.calendar.as_hours(), cfg.zone)
     lookup_codes = [v.dossier_code for v, kind in rows
                     if kind == "returned" and v.due_date is None and v.dossier_code]
     recorded = R.due_dates(tx.s, lookup_codes) if lookup_codes else {}

@@ -124,12 +124,13 @@ def test_deadline_and_classes_agree_with_the_margin(cal: WorkCalendar, offset: i
         deadline.astimezone(ZONE).time() == time(0)
     klass, margin = cal.classify(returned, due)
     assert margin == cal.worked(returned, deadline)
+    day = returned.astimezone(ZONE).date()
     if klass == OnTime.late:
-        assert returned > deadline and margin < timedelta(0)
+        assert day > cal.next_working_day(due) and margin <= timedelta(0)
     elif klass == OnTime.early:
-        assert margin > WORKING_DAY
+        assert day < due and margin >= timedelta(0)
     else:
-        assert timedelta(0) <= margin <= WORKING_DAY
+        assert due <= day <= cal.next_working_day(due) and margin >= timedelta(0)
 
 
 def test_office_hours_count_wall_clock_time_inside_sessions() -> None:
@@ -153,6 +154,8 @@ def test_a_due_date_on_a_day_off_moves_to_the_next_working_day() -> None:
     assert cal.deadline(date(2026, 4, 30)) == at(date(2026, 5, 4), 17)
     due = date(2026, 4, 29)
     assert cal.classify(at(date(2026, 4, 28), 10), due)[0] == OnTime.early
+    # 17:30 the day before: after that day's hours, yet "trước hạn" by the date
+    assert cal.classify(at(date(2026, 4, 28), 17, 30), due)[0] == OnTime.early
     assert cal.classify(at(date(2026, 4, 29), 7, 30), due)[0] == OnTime.on_time
     assert cal.classify(at(date(2026, 4, 29), 16, 59), due)[0] == OnTime.on_time
     assert cal.classify(at(date(2026, 4, 29), 18), due)[0] == OnTime.on_time  # no work lost
