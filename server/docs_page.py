@@ -9,15 +9,23 @@ is a file of its own, so the page needs no inline script. ReDoc has no offline p
 
 from __future__ import annotations
 
+import logging
 from html import escape
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path
 
+log = logging.getLogger(__name__)
 ASSETS = "/docs/assets"
+
+_MISSING = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>API</title></head><body>
+<p>Swagger UI is not installed on this server (<code>make setup</code> installs the
+<code>swagger-ui-bundle-v2</code> package). The API's description is at
+<a href="/openapi.json">/openapi.json</a>.</p></body></html>
+"""
 
 _INIT_JS = """\
 // Starts Swagger UI on the schema named by the page (no inline script: see the CSP).
@@ -58,7 +66,14 @@ def install_docs(app: FastAPI) -> None:
     """Add `/docs`, its assets and start-up script, and `/redoc` (a redirect to `/docs`).
 
     The app must be built with `docs_url=None, redoc_url=None` (FastAPI's CDN pages)."""
-    html = _page(f"{app.title} — API", app.openapi_url or "/openapi.json")
+    try:
+        from swagger_ui_bundle import swagger_ui_path
+    except ImportError:  # an old environment: say so on the page instead of failing to start
+        log.warning("swagger-ui-bundle-v2 is not installed: /docs shows only a pointer to "
+                    "/openapi.json (run `make setup`)")
+        swagger_ui_path = None
+    html = (_page(f"{app.title} — API", app.openapi_url or "/openapi.json")
+            if swagger_ui_path is not None else _MISSING)
 
     async def docs() -> Response:
         return HTMLResponse(html)
@@ -72,4 +87,6 @@ def install_docs(app: FastAPI) -> None:
     app.add_api_route("/docs", docs, methods=["GET", "HEAD"], include_in_schema=False)
     app.add_api_route("/docs/init.js", init, methods=["GET", "HEAD"], include_in_schema=False)
     app.add_api_route("/redoc", redoc, methods=["GET", "HEAD"], include_in_schema=False)
-    app.mount(ASSETS, StaticFiles(directory=Path(str(swagger_ui_path))), name="docs-assets")
+    if swagger_ui_path is not None:
+        app.mount(ASSETS, StaticFiles(directory=Path(str(swagger_ui_path))),
+                  name="docs-assets")
