@@ -35,6 +35,11 @@ class EventType(StrEnum):
     notice = "notice"
 
 
+# Messages sent without a `seq`: passing states, not queue facts. A client folds (or ignores)
+# them on their own; they never advance its sequence and their absence is never a gap.
+UNSEQUENCED = frozenset({EventType.device_health.value})
+
+
 class RecentCall(BaseModel):
     number: str
     counter: int

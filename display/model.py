@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from pydantic import ValidationError
 
-from contracts.events import Event, EventType, Snapshot
+from contracts.events import UNSEQUENCED, DeviceHealthEvent, Event, EventType, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +192,8 @@ def fold(state: BoardState, message: dict, now: float,
     kind = message.get("type") if isinstance(message, dict) else None
     if kind == EventType.snapshot:
         return _snapshot(state, message, now, filt)
+    if kind in UNSEQUENCED:
+        return _unsequenced(state, message)
     try:
         event = Event.model_validate(message)
     except ValidationError as exc:
@@ -205,6 +207,18 @@ def fold(state: BoardState, message: dict, now: float,
         return Folded(replace(state, needs_reload=True), reload=True,
                       problem=f"missed events {state.seq + 1}..{event.seq - 1}, reloading")
     return _event(state, event, now, filt)
+
+
+def _unsequenced(state: BoardState, message: dict) -> Folded:
+    """Device health has no `seq` and is not a queue fact: the board shows no device list, so
+    it is ignored on purpose. A reload would not mend a garbled one either, so even that only
+    gets a log line."""
+    try:
+        DeviceHealthEvent.model_validate(message)
+    except ValidationError as exc:
+        return Folded(state, problem=f"malformed {message.get('type')} message ignored: "
+                                     f"{exc.errors()[0]['msg']}")
+    return Folded(state)
 
 
 def _snapshot(state: BoardState, message: dict, now: float, filt: BoardFilter) -> Folded:

@@ -33,6 +33,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "vi": "Máy in tạm hết giấy: số thứ tự sẽ hiện trên màn hình kèm mã QR",
         "en": "The printer is out of paper: your number will be shown on screen with a QR code",
     },
+    "home.on_screen_notice_fault": {  # unreachable, cover open, any fault but an empty roll
+        "vi": "Máy in đang gặp sự cố: số thứ tự sẽ hiện trên màn hình kèm mã QR",
+        "en": "The printer has a fault: your number will be shown on screen with a QR code",
+    },
     "service.waiting": {"vi": "Đang chờ: {n}", "en": "Waiting: {n}"},
     "service.wait": {"vi": "Chờ khoảng {m} phút", "en": "About {m} min"},
     "service.no_wait": {"vi": "Không phải chờ", "en": "No wait"},

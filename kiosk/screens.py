@@ -107,6 +107,13 @@ def services_per_page(layout: Layout, count: int, notice: bool) -> int:
 # ---- the frame -----------------------------------------------------------------------------
 
 
+def on_screen_notice_key(printer: str) -> str:
+    """The home screen's notice while numbers go on screen. Only an empty roll is "out of
+    paper": a printer that does not answer, or has its cover open, has a fault, and telling
+    citizens to wait for paper would be untrue."""
+    return "home.on_screen_notice" if printer == "paper_out" else "home.on_screen_notice_fault"
+
+
 def draw_frame(canvas: Canvas, kiosk: m.Kiosk, frame: Frame) -> None:
     canvas.buttons.clear()
     canvas.surface.fill(BG)
@@ -210,7 +217,7 @@ def _home(canvas: Canvas, kiosk: m.Kiosk, screen: m.Home, frame: Frame) -> None:
     if notice:
         band = pygame.Rect(left, prompt.bottom + canvas.px(16), right - left, canvas.px(NOTICE_H))
         canvas.panel(band, PAPER, radius=16, shadow=False)
-        canvas.block(t("home.on_screen_notice", lang), "SemiBold", 32, WHITE,
+        canvas.block(t(on_screen_notice_key(kiosk.printer), lang), "SemiBold", 32, WHITE,
                      band.inflate(-canvas.px(40), 0), max_lines=2, min_size=20)
 
     services = list(kiosk.hall.services)

@@ -151,6 +151,12 @@ def scenes(config: HallConfig) -> dict[str, Callable[[], m.Kiosk]]:
         k.printer = "paper_out"
         return k
 
+    def start_printer_fault() -> m.Kiosk:
+        k = _kiosk(config, show_on_screen_when_no_paper=True)
+        k.printer = "offline"
+        k.printer_detail = "printer tcp://192.0.2.10:9100: [Errno 111] Connection refused"
+        return k
+
     def offline() -> m.Kiosk:
         k = _kiosk(config)
         k.online = False
@@ -201,6 +207,7 @@ def scenes(config: HallConfig) -> dict[str, Callable[[], m.Kiosk]]:
         "15-ticket-print-again": print_again,
         "16-printer-ready-print-again": printer_ready_print_again,
         "17-printing-again": printing_again,
+        "18-start-printer-fault": start_printer_fault,
     }
 
 

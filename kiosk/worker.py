@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from contracts.api import TicketOut
+from contracts.events import UNSEQUENCED
 from kiosk import machine as m
 from kiosk.client import (
     ServerClient,
@@ -476,9 +477,17 @@ class KioskIO:
                 self.post(m.LinkUp(message))
                 backoff.reset()
                 continue
+            if message.get("type") in UNSEQUENCED:
+                continue  # device health: the kiosk shows none of it, and it has no `seq`
             if last_seq is None:
                 continue  # events before the snapshot cannot be placed
-            seq = int(message.get("seq", last_seq + 1))
+            seq = message.get("seq")
+            if not isinstance(seq, int) or isinstance(seq, bool):
+                log.warning("malformed event (no seq), reloading the snapshot: %.200s", message)
+                snapshot = await self._client.hall()
+                last_seq = int(snapshot.get("seq", last_seq))
+                self.post(m.HallReloaded(snapshot))
+                continue
             if seq <= last_seq:
                 continue
             if seq != last_seq + 1:
@@ -504,6 +513,16 @@ class KioskIO:
         finally:
             self._reporting = False
 
+    @staticmethod
+    def _log_printer(state: tuple[str, str], before: tuple[str, str] | None) -> None:
+        """A change of the printer's state, with the driver's detail (why it is offline):
+        a warning when it cannot print, else a line for `-v`."""
+        condition, detail = state
+        if condition in m.PRINTER_TROUBLE:
+            log.warning("printer %s: %s", condition, detail)
+        elif before is not None or condition != "ok":
+            log.info("printer %s: %s", condition, detail)
+
     async def _printer_poller(self) -> None:
         assert self.printer is not None
         while True:
@@ -517,6 +536,7 @@ class KioskIO:
                 if self._printing:
                     state = None  # a print started meanwhile: its result is what counts
                 if state is not None and state != self._last_printer:
+                    self._log_printer(state, self._last_printer)
                     self._last_printer = state
                     self.post(m.PrinterState(*state))
                 if (self._last_printer is not None and self._last_printer != self._reported

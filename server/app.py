@@ -91,7 +91,8 @@ def create_app(cfg: HallConfig, db_url: str, clock: Clock | None = None, *,
             db.dispose()
 
     app = FastAPI(title="Layso queue server", version="1", lifespan=lifespan,
-                  description="Queue tickets and counter calling for a one-stop service hall.")
+                  description="Queue tickets and counter calling for a one-stop service hall.",
+                  docs_url=None, redoc_url=None)  # served offline: server/docs_page.py
     app.state.hall = the_hall
     app.state.devices = None
     app.state.reported_health = {}

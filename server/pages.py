@@ -12,6 +12,8 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from server.docs_page import install_docs
+
 WEB = Path(__file__).resolve().parent.parent / "counter_panel" / "web"
 
 
@@ -29,5 +31,6 @@ def install(app: FastAPI, web: Path = WEB) -> None:
     app.add_api_route("/panel", page("panel.html"), include_in_schema=False)
     app.add_api_route("/rate/{counter}", page("rate.html"), include_in_schema=False)
     app.add_api_route("/manage", page("manage.html"), include_in_schema=False)
+    install_docs(app)
     if (web / "static").is_dir():
         app.mount("/static", StaticFiles(directory=web / "static"), name="static")

@@ -101,6 +101,9 @@ class RateableOut(BaseModel):
     number: str
     service: str
     rating_until: datetime
+    now: datetime | None = Field(default=None, description="the hall's time of this answer")
+    left_s: float | None = Field(default=None, description="seconds of the hall's clock "
+                                 "left to rate (a demo's fast clock runs faster than a watch)")
 
 
 def can_read(p: Principal, number: int) -> None:
@@ -232,7 +235,8 @@ def rateable(tx: Tx, number: int) -> RateableOut | None:
         return None
     t = tx.s.get(Ticket, v.ticket_id)
     return RateableOut(visit_id=v.id, counter=number, number=t.number if t else "",
-                       service=v.service, rating_until=v.rating_until)
+                       service=v.service, rating_until=v.rating_until, now=tx.now,
+                       left_s=max(0.0, (v.rating_until - tx.now).total_seconds()))
 
 
 # ---- what a counter page needs from the hall file -------------------------------------------

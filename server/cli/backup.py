@@ -53,8 +53,10 @@ def _fail(command: str, message: str, code: int = 1) -> int:
 def run(args: argparse.Namespace) -> int:
     from server.cli import backup_pg, backup_sqlite
     from server.cli.backup_sqlite import BackupError
+    from server.cli.dbcheck import database_url_or_exit
 
     command = getattr(args, "command", "backup")
+    database_url_or_exit(args, command)
     try:
         if command == "backup":
             return _backup(args, backup_sqlite, backup_pg)

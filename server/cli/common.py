@@ -17,11 +17,14 @@ def load_config_or_exit(args: argparse.Namespace) -> HallConfig:
 
 
 def open_hall(args: argparse.Namespace):
-    """The hall over its database, migrated, for commands that change data."""
+    """The hall over its database, migrated, for commands that change data; a `--db` that
+    is wrong or out of reach is one line and exit 2, before anything is created."""
+    from server.cli.dbcheck import database_url_or_exit
     from server.db.database import Database
     from server.hall import Hall
 
     cfg = load_config_or_exit(args)
+    database_url_or_exit(args, getattr(args, "command", None) or "")
     hall = Hall(cfg, Database(args.db))
     hall.setup()
     return hall

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from layso.options import add_data_options
+from server.cli.dbcheck import database_url_or_exit
 
 
 def _date(text: str) -> date:
@@ -62,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
     except PeriodError as exc:
         print(f"layso report: {exc}", file=sys.stderr)
         return 2
+    database_url_or_exit(args, "report", connect=False)
     missing = _missing_sqlite_file(args.db)
     if missing is not None:
         print(f"layso report: no database at {missing} (give --db, or run `layso serve` "

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 from layso.options import add_data_options
 from server.cli.common import load_config_or_exit
+from server.cli.dbcheck import database_url_or_exit, port_or_exit
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,18 +46,44 @@ def uvicorn_options(args: argparse.Namespace) -> dict:
             "http": HeaderDeadline}
 
 
+def _fake_clock(args: argparse.Namespace, cfg):
+    """The movable clock `--fake-clock` asks for, None without it; exit 2 on a bad time."""
+    if not args.fake_clock:
+        return None
+    from datetime import UTC, datetime
+
+    from server.clock import FakeClock
+
+    try:
+        start = (datetime.now(UTC) if args.fake_clock == "now"
+                 else datetime.fromisoformat(args.fake_clock))
+    except ValueError:
+        print(f"layso serve: --fake-clock {args.fake_clock!r} is not an ISO time like "
+              "2026-11-23T07:30:00+07:00", file=sys.stderr)
+        raise SystemExit(2) from None
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=cfg.zone)
+    return FakeClock(start)
+
+
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
+    # Everything a technician can get wrong is checked before the database is touched:
+    # the hall file, the clock, the URL, the port, then the database answering.
     cfg = load_config_or_exit(args)
+    clock = _fake_clock(args, cfg)
+    url = database_url_or_exit(args, "serve", connect=False)
+    if args.workers > 1 and not url.startswith("postgresql"):
+        print("layso serve: --workers needs PostgreSQL (--db postgresql://…); SQLite "
+              "allows one writer process", file=sys.stderr)
+        return 2
+    port_or_exit(args.host, args.port)
+    database_url_or_exit(args, "serve")
     os.environ["LAYSO_CONFIG"] = str(args.config)
     os.environ["LAYSO_DB"] = args.db
     os.environ["LAYSO_SCHEDULER"] = "0" if args.no_scheduler else "1"
     if args.workers > 1:
-        if not args.db.startswith(("postgresql", "postgres")):
-            print("layso serve: --workers needs PostgreSQL (--db postgresql://…); SQLite "
-                  "allows one writer process")
-            return 2
         # Migrate and sync the hall once, here, before the workers start together.
         from server.db.database import Database
         from server.hall import Hall
@@ -68,22 +96,6 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from server.app import create_app
 
-    clock = None
-    if args.fake_clock:
-        from datetime import UTC, datetime
-
-        from server.clock import FakeClock
-
-        try:
-            start = (datetime.now(UTC) if args.fake_clock == "now"
-                     else datetime.fromisoformat(args.fake_clock))
-        except ValueError:
-            print(f"layso serve: --fake-clock {args.fake_clock!r} is not an ISO time like "
-                  "2026-11-23T07:30:00+07:00")
-            return 2
-        if start.tzinfo is None:
-            start = start.replace(tzinfo=cfg.zone)
-        clock = FakeClock(start)
     app = create_app(cfg, args.db, clock, scheduler=not args.no_scheduler)
     uvicorn.run(app, **uvicorn_options(args))
     return 0

@@ -29,22 +29,24 @@ def rate(tx: Tx, visit_id: int, score: int, reason: str | None, counter: int | N
     v_counter, status, rating_until, rated = row
     rating_until = Sql.utc(rating_until)
     if counter is not None and v_counter != counter:
-        raise Forbidden(f"Lượt {visit_id} thuộc quầy {v_counter}, không phải quầy {counter}. "
-                        f"(Visit {visit_id} was at counter {v_counter}, not {counter}.)")
+        raise Forbidden(f"Lượt phục vụ này thuộc quầy {v_counter}, không phải quầy {counter}. "
+                        f"(This visit was at counter {v_counter}, not {counter}.)",
+                        visit_id=visit_id)
     level = tx.cfg.rating.level(score)
     if level is None:
         top = len(tx.cfg.rating.levels)
         raise BadInput(f"Điểm {score} không hợp lệ: từ 1 đến {top}. (Score {score} is not on "
                        f"the scale 1–{top}.)", score=score)
     if rated:
-        raise AlreadyRated(f"Lượt phục vụ {visit_id} đã được đánh giá. (Visit {visit_id} was "
-                           "already rated.)", visit_id=visit_id)
+        raise AlreadyRated("Lượt phục vụ này đã được đánh giá. (This visit was already "
+                           "rated.)", visit_id=visit_id)
     if status != "finished" or rating_until is None:
-        raise RatingClosed(f"Lượt {visit_id} chưa kết thúc nên chưa thể đánh giá. (Visit "
-                           f"{visit_id} has not finished; it cannot be rated yet.)")
+        raise RatingClosed("Lượt phục vụ này chưa kết thúc nên chưa thể đánh giá. (This "
+                           "visit has not finished; it cannot be rated yet.)",
+                           visit_id=visit_id)
     if tx.now > rating_until:
-        raise RatingClosed(f"Đã hết thời gian đánh giá lượt {visit_id}. (The rating window "
-                           f"of visit {visit_id} closed at {rating_until:%H:%M:%S} UTC.)")
+        raise RatingClosed("Đã hết thời gian đánh giá lượt phục vụ này. (The time to rate "
+                           "this visit is over.)", visit_id=visit_id)
     (rating_id,) = _INSERT.one(tx.s, {"visit_id": visit_id, "counter": v_counter,
                                       "score": score, "reason": reason, "at": tx.now,
                                       "device_id": device_id})

@@ -83,6 +83,45 @@ def test_the_board_follows_the_real_server_through_a_restart(tmp_path) -> None:
         live.stop()
 
 
+@pytest.mark.slow
+def test_device_health_from_the_real_server_does_not_reload_the_board(tmp_path) -> None:
+    """A kiosk reports its printer: the server sends every board a seq-less device_health
+    message. The board takes it without reloading, and the next call follows on."""
+    pygame.font.init()
+    live = LiveServer.spawn(f"sqlite:///{tmp_path / 'hall.sqlite3'}")
+    client = None
+    try:
+        client = HallClient(live.url, live.device_token("hall-tv", "display"),
+                            backoff_min=0.05, backoff_max=0.3).start()
+        app = BoardApp(Renderer((960, 540)), client=client)
+        reloads: list[int] = []
+        real_reload = client.reload
+        client.reload = lambda: (reloads.append(1), real_reload())[1]  # type: ignore[method-assign]
+        seen: list[dict] = []
+        real_apply = app.apply
+        app.apply = lambda message, now: (seen.append(message), real_apply(message, now))[1]  # type: ignore[method-assign]
+        surface = pygame.Surface((960, 540))
+        until(lambda: app.state.loaded and app.state.connected, lambda: app.frame(surface))
+
+        kiosk = live.client(live.device_token("kiosk-1", "kiosk"))
+        for status in ("paper_out", "ok"):
+            kiosk.post("/api/v1/devices/report",
+                       json={"status": status, "detail": f"printer: {status}"}
+                       ).raise_for_status()
+        until(lambda: sum(m.get("type") == "device_health" for m in seen) >= 2,
+              lambda: app.frame(surface))
+        health = next(m for m in seen if m.get("type") == "device_health")
+        assert "seq" not in health and health["name"] == "kiosk-1"  # the real shape
+        number = call_next(live, 1, "HT", "kiosk-2")
+        until(lambda: app.state.latest is not None and app.state.latest.number == number,
+              lambda: app.frame(surface))
+        assert reloads == [] and not app.state.needs_reload
+    finally:
+        if client is not None:
+            client.stop()
+        live.stop()
+
+
 def _peek(client: HallClient):
     """The notes waiting in the inbox, left in place (SimpleQueue has no peek: drain, refill)."""
     notes = []

@@ -286,3 +286,26 @@ def test_the_board_clock_follows_the_server_clock():
     assert abs((app.wall() - later).total_seconds()) < 1.0
     app.apply({"type": "device_health", "at": "garbage"}, 0.3)  # no seq: not a clock
     assert abs((app.wall() - later).total_seconds()) < 1.0
+
+
+def _device_health(**changes) -> dict:
+    """A device-health message as the server sends it (server/api/device_reports.py,
+    server/devices/manager.py): a DeviceHealth with `type` and `at`, and no `seq`."""
+    from contracts.api import DeviceHealth
+
+    health = DeviceHealth(name="kiosk-1", kind="kiosk", online=True, status="paper_out",
+                          detail="printer: paper out", since=T0)
+    return {"type": "device_health", "at": T0.isoformat(), **health.model_dump(mode="json"),
+            **changes}
+
+
+def test_device_health_has_no_seq_and_never_reloads_the_board() -> None:
+    s = fold(loaded(100), called(101, "1023", 5), 1.0).state
+    folded = fold(s, _device_health(), 2.0)
+    assert not folded.reload and not folded.problem and folded.state == s
+    after = fold(folded.state, called(102, "1024", 4), 3.0)  # the sequence goes on unbroken
+    assert not after.reload and after.state.seq == 102 and after.state.latest.number == "1024"
+    garbled = fold(s, _device_health(online="maybe"), 4.0)  # logged, and still no reload
+    assert not garbled.reload and "device_health" in garbled.problem and garbled.state == s
+    still = fold(s, {"type": "called", "at": T0.isoformat(), "number": "1"}, 5.0)
+    assert still.reload and "malformed event" in still.problem  # a queue event without seq

@@ -225,3 +225,36 @@ def test_server_limit_is_shown_in_its_words(make_server, make_kiosk):
     refusal = kiosk.shows(m.Refusal)
     assert refusal.error == "rate_limited"
     assert "Ki-ốt" in (refusal.detail or "")
+
+
+def test_an_unreachable_printer_is_a_fault_not_out_of_paper(make_server, monkeypatch, caplog):
+    """A printer that does not answer used to be announced as out of paper: the home screen
+    now says it has a fault, and the log says why (the driver's detail)."""
+    import logging
+
+    from kiosk.draw import Canvas
+    from kiosk.i18n import t
+    from layso.servers import free_port
+    from tests.kiosk.harness import KioskHarness
+
+    drawn: list[str] = []
+    real_block = Canvas.block
+    monkeypatch.setattr(Canvas, "block", lambda self, text, *a, **kw: (
+        drawn.append(text), real_block(self, text, *a, **kw))[1])
+    caplog.set_level(logging.INFO, logger="kiosk")
+    server = make_server()
+    nobody = f"tcp://127.0.0.1:{free_port()}?timeout=0.5"  # nothing listens there
+    kiosk = KioskHarness(server.url, server.device_token(), nobody, server.cfg)
+    try:
+        kiosk.ready()
+        kiosk.pump_until(lambda: t("home.on_screen_notice_fault") in drawn,
+                         "the home screen's printer notice")  # frames are drawn on change
+        assert kiosk.kiosk.printer == "offline" and isinstance(kiosk.visible(), m.Home)
+        assert "Máy in đang gặp sự cố: số thứ tự sẽ hiện trên màn hình kèm mã QR" in drawn
+        assert t("home.on_screen_notice") not in drawn  # no "hết giấy"
+        assert not any("hết giấy" in text for text in drawn)
+    finally:
+        kiosk.close()
+    logged = [r.getMessage() for r in caplog.records if r.name.startswith("kiosk")]
+    assert any(line.startswith("printer offline:") and nobody.split("?")[0] in line
+               for line in logged), logged

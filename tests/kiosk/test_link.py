@@ -100,6 +100,31 @@ def test_a_gap_in_seq_reloads_the_snapshot():
     assert hall.hall_loads == 1
 
 
+def _health() -> dict[str, Any]:
+    """A device-health message in the server's shape: no `seq`."""
+    return {"type": "device_health", "at": "2026-11-23T02:41:00Z", "name": "kiosk-1",
+            "kind": "kiosk", "counter": None, "online": True, "status": "paper_out",
+            "detail": "printer: paper out", "since": "2026-11-23T02:40:00Z"}
+
+
+def test_device_health_is_not_an_event_and_a_seqless_event_reloads():
+    """Device health (no `seq`) used to count as the next event, so the real next event was
+    dropped as a replay. It is skipped on its own; a queue event without `seq` reloads."""
+    script = [_health(), _event(2), _health(), _event(3),
+              {"type": "called", "at": "2026-11-23T02:41:00Z"}, _event(11)]
+    with ScriptedHall(script, hall_seq=10) as hall:
+        io, events = _collect(hall)
+        try:
+            seen = _until(events, lambda e: isinstance(e, m.HallEvent) and e.event["seq"] == 11,
+                          "event 11")
+        finally:
+            io.stop()
+    kinds = [(type(e).__name__, getattr(e, "event", {}).get("seq")) for e in seen]
+    assert kinds == [("LinkUp", None), ("HallEvent", 2), ("HallEvent", 3),
+                     ("HallReloaded", None), ("HallEvent", 11)]
+    assert hall.hall_loads == 1
+
+
 def test_a_dropped_link_reconnects():
     with ScriptedHall([_event(2)], close_after=True) as hall:
         io, events = _collect(hall)

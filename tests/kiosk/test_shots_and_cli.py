@@ -15,7 +15,8 @@ SCREENS = ["01-start", "02-priority", "03-priority-services", "04-issuing",
            "05-ticket-printed", "06-ticket-on-screen", "07-printer-out-of-paper",
            "08-start-no-paper", "09-server-unreachable", "10-hall-closed",
            "11-result-collection", "12-refused", "13-busy", "14-start-english",
-           "15-ticket-print-again", "16-printer-ready-print-again", "17-printing-again"]
+           "15-ticket-print-again", "16-printer-ready-print-again", "17-printing-again",
+           "18-start-printer-fault"]
 
 
 @pytest.mark.parametrize("size", [(1920, 1080), (1080, 1920), (1280, 800)])

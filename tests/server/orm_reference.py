@@ -265,22 +265,24 @@ def rate(tx: Tx, visit_id: int, score: int, reason: str | None, counter: int | N
          device_id: int | None) -> RatingOut:
     v = visit_by_id(tx, visit_id)
     if counter is not None and v.counter != counter:
-        raise Forbidden(f"Lượt {visit_id} thuộc quầy {v.counter}, không phải quầy {counter}. "
-                        f"(Visit {visit_id} was at counter {v.counter}, not {counter}.)")
+        raise Forbidden(f"Lượt phục vụ này thuộc quầy {v.counter}, không phải quầy {counter}. "
+                        f"(This visit was at counter {v.counter}, not {counter}.)",
+                        visit_id=visit_id)
     level = tx.cfg.rating.level(score)
     if level is None:
         top = len(tx.cfg.rating.levels)
         raise BadInput(f"Điểm {score} không hợp lệ: từ 1 đến {top}. (Score {score} is not on "
                        f"the scale 1–{top}.)", score=score)
     if tx.s.exec(select(Rating.id).where(Rating.visit_id == visit_id)).first() is not None:
-        raise AlreadyRated(f"Lượt phục vụ {visit_id} đã được đánh giá. (Visit {visit_id} was "
-                           "already rated.)", visit_id=visit_id)
+        raise AlreadyRated("Lượt phục vụ này đã được đánh giá. (This visit was already "
+                           "rated.)", visit_id=visit_id)
     if v.status != "finished" or v.rating_until is None:
-        raise RatingClosed(f"Lượt {visit_id} chưa kết thúc nên chưa thể đánh giá. (Visit "
-                           f"{visit_id} has not finished; it cannot be rated yet.)")
+        raise RatingClosed("Lượt phục vụ này chưa kết thúc nên chưa thể đánh giá. (This "
+                           "visit has not finished; it cannot be rated yet.)",
+                           visit_id=visit_id)
     if tx.now > v.rating_until:
-        raise RatingClosed(f"Đã hết thời gian đánh giá lượt {visit_id}. (The rating window "
-                           f"of visit {visit_id} closed at {v.rating_until:%H:%M:%S} UTC.)")
+        raise RatingClosed("Đã hết thời gian đánh giá lượt phục vụ này. (The time to rate "
+                           "this visit is over.)", visit_id=visit_id)
     r = Rating(visit_id=visit_id, counter=v.counter, score=score, reason=reason, at=tx.now,
                device_id=device_id)
     tx.s.add(r)

@@ -62,10 +62,12 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("HEAD", "/openapi.json"): R(EVERYONE, {200}, "same"),
     ("GET", "/docs"): R(EVERYONE, {200}, "DESIGN: OpenAPI at /docs"),
     ("HEAD", "/docs"): R(EVERYONE, {200}, "same"),
-    ("GET", "/docs/oauth2-redirect"): R(EVERYONE, {200}, "part of /docs"),
-    ("HEAD", "/docs/oauth2-redirect"): R(EVERYONE, {200}, "part of /docs"),
-    ("GET", "/redoc"): R(EVERYONE, {200}, "the same docs, another layout"),
-    ("HEAD", "/redoc"): R(EVERYONE, {200}, "same"),
+    ("GET", "/docs/init.js"): R(EVERYONE, {200}, "part of /docs: starts Swagger UI"),
+    ("GET", "/docs/assets/{path}"): R(EVERYONE, {200}, "Swagger UI, served offline",
+                                      ids={"path": "docs_asset"}),
+    ("HEAD", "/docs/init.js"): R(EVERYONE, {200}, "same"),
+    ("GET", "/redoc"): R(EVERYONE, {307}, "ReDoc has no offline copy: to /docs"),
+    ("HEAD", "/redoc"): R(EVERYONE, {307}, "same"),
     ("POST", "/api/v1/auth/login"): R(EVERYONE, {200}, "signing in needs no token",
                                       body={"username": "khach", "password": None}),
     # any caller with a token: the hall's public state
@@ -160,7 +162,8 @@ def hall(tmp_path_factory):
     visit = officer.post(f"/api/v1/counters/{HERE}/finish", json={}).json()["visit_id"]
     live.ids = {"ticket_id": issued[0]["id"], "spare": issued[-2]["id"], "visit_id": visit,
                 "reprintable": issued[-1]["id"],  # DD: counter 1 never calls it
-                "number": HERE, "counter": HERE, "path": "panel.css", "free": 3}
+                "number": HERE, "counter": HERE, "path": "panel.css", "free": 3,
+                "docs_asset": "swagger-ui.css"}
     live.checks = 0
     live.http = httpx.Client(base_url=live.url, timeout=10)  # one kept-alive connection
     yield live

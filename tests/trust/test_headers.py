@@ -57,12 +57,8 @@ def test_every_answer_has_the_security_headers(server, path):
         assert "access-control-allow-credentials" not in r.headers, path
         csp = _csp(r.headers)
         assert csp["frame-ancestors"] == ["'none'"]
-        if path in DOCS:
-            # Swagger UI / ReDoc come from their CDN: that CDN and nothing else
-            assert "https://cdn.jsdelivr.net" in csp["script-src"]
-            assert "*" not in " ".join(csp["script-src"])
-        else:
-            assert csp["default-src"] == ["'self'"] and csp["script-src"] == ["'self'"], path
+        # /docs too: Swagger UI is served from here (no CDN) and started by a file, not inline
+        assert csp["default-src"] == ["'self'"] and csp["script-src"] == ["'self'"], path
         if path.startswith("/api/"):
             assert r.headers["cache-control"] == "no-store", path
 

@@ -4,12 +4,33 @@
 // anything personal: only numbers, the counter and the hall. Both languages at once.
 
 import {
-  $, Api, HallSocket, el, pick, secondsUntil, syncClock, t,
+  $, Api, HallSocket, el, pick, syncClock, t,
 } from "./common.js";
 
 const TOKEN_KEY = "layso.rating.token";
 const THANKS_MS = 5000;
 const AUTO_SUBMIT_S = 1; // a low rating still waiting for its reason is sent before the end
+const POLL_MS = 1000; // while a visit may be rated, the server is asked how long is left
+
+// ---- the hall's clock ------------------------------------------------------------------
+// The rating window is in the hall's time, and the hall's clock need not be a watch: a demo
+// runs a fast fake clock (a tablet that set its clock once at start showed "620 s" for a
+// 60 s window). So the page keeps no clock of its own for it: the server says how many of
+// the hall's seconds are left (`left_s`, asked every POLL_MS while a visit may be rated; a
+// `finished` event gives `rating_until - at`), and the countdown runs from the last answer.
+// On a real clock that is a smooth countdown; on a fast one it follows the hall, a poll late.
+const JITTER_MS = 400; // answers differ by their travel time: only a real change moves it
+
+function setLeft(prompt, leftS) {
+  const deadline = performance.now() + Math.max(0, leftS) * 1000;
+  if (prompt.deadline === undefined || Math.abs(deadline - prompt.deadline) > JITTER_MS) {
+    prompt.deadline = deadline;
+  }
+}
+
+function secondsLeft(prompt) {
+  return Math.max(0, Math.ceil((prompt.deadline - performance.now()) / 1000));
+}
 
 const counterNo = parseInt(location.pathname.split("/").filter(Boolean).pop(), 10);
 
@@ -18,7 +39,8 @@ const S = {
   config: null,
   levels: [],
   counter: null, // CounterOut from the snapshot, updated by events
-  prompt: null, // {visitId, number, until, score?}
+  prompt: null, // {visitId, number, deadline (performance.now() ms), score?}
+  pollTimer: null,
   sending: false,
   socket: null,
   thanksTimer: null,
@@ -142,19 +164,40 @@ function onSnapshot(snap) {
   S.counter = snap.counters.find((c) => c.number === counterNo) || null;
   renderIdle();
   // After a reload or a reconnect: a visit finished meanwhile may still be rated.
+  checkWindow();
+}
+
+/** Asks the server whether a visit of this counter may be rated, and how long is left in the
+ * hall's time: offers it (after a reload), keeps the countdown on the hall's clock, and ends
+ * the question when the server says the window closed (or it was rated elsewhere). */
+function checkWindow() {
   api.get(`/api/v1/counters/${counterNo}/rating-open`).then(({ status, data }) => {
-    if (status === 200 && (!S.prompt || S.prompt.visitId !== data.visit_id)) {
-      ask({ visitId: data.visit_id, number: data.number, until: data.rating_until });
+    if (status === 200) {
+      const left = data.left_s ?? (Date.parse(data.rating_until) - Date.parse(data.now)) / 1000;
+      if (!S.prompt || S.prompt.visitId !== data.visit_id) {
+        ask({ visitId: data.visit_id, number: data.number }, left);
+      } else {
+        setLeft(S.prompt, left);
+        countdown();
+      }
     } else if (status === 204 && S.prompt && !S.sending) {
       idle();
     }
   }).catch(() => {});
 }
 
+function poll() {
+  clearTimeout(S.pollTimer);
+  if (!S.prompt) return;
+  S.pollTimer = setTimeout(() => { if (S.prompt) { checkWindow(); poll(); } }, POLL_MS);
+}
+
 function onEvent(ev) {
   if (ev.type === "finished" && ev.counter === counterNo) {
     setCounter("idle", null);
-    ask({ visitId: ev.visit_id, number: ev.number, until: ev.rating_until });
+    // both stamps are the hall's: the window's length in its time, whatever this clock says
+    ask({ visitId: ev.visit_id, number: ev.number },
+      (Date.parse(ev.rating_until) - Date.parse(ev.at)) / 1000);
     return;
   }
   if (ev.type === "rated" && S.prompt && ev.visit_id === S.prompt.visitId && !S.sending) {
@@ -226,8 +269,10 @@ function face(kind) {
   return svg;
 }
 
-function ask(prompt) {
-  if (secondsUntil(prompt.until) <= 0) return;
+function ask(prompt, leftS) {
+  if (!Number.isFinite(leftS)) { checkWindow(); return; } // no stamp: ask the server
+  setLeft(prompt, leftS);
+  if (!(secondsLeft(prompt) > 0)) return;
   clearTimeout(S.thanksTimer);
   S.prompt = prompt;
   S.sending = false;
@@ -245,6 +290,7 @@ function ask(prompt) {
   }));
   show("ask");
   countdown();
+  poll();
 }
 
 function choose(level) {
@@ -298,7 +344,7 @@ function thanks() {
 
 function countdown() {
   if (!S.prompt) return;
-  const left = secondsUntil(S.prompt.until);
+  const left = secondsLeft(S.prompt);
   const total = (S.config && S.config.rating.window_s) || 60;
   const pct = `${Math.max(0, Math.min(100, (left / total) * 100))}%`;
   $("#countdown-bar").style.width = pct;
