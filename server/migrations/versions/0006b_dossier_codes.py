@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006b_dossier_codes"
-down_revision = "0005_h1"
+down_revision = "0006_shared_rate_limits"
 branch_labels = None
 depends_on = None
 
