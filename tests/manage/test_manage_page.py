@@ -172,8 +172,11 @@ def test_manager_watches_the_hall_and_reads_the_report(hall, browser, tmp_path) 
     # English.
     page.click("#btn-lang")
     assert page.inner_text("#tab-reports") == "Reports"
-    page.wait_for_function("document.querySelector('#chart svg text').textContent"
-                           ".includes('Visits by hour')")
+    # expect() polls without evaluating a string in the page (its CSP forbids eval; a
+    # wait_for_function string failed so whenever the first check came too early)
+    from playwright.sync_api import expect
+
+    expect(page.locator("#chart svg text").first).to_contain_text("Visits by hour")
     assert page.inner_text("#kpis-report .kpi:first-child .kpi-label").lower() == \
         "tickets issued"
     page.click("#tab-live")
