@@ -75,6 +75,20 @@ def _readable(err: dict) -> str:
     return f"{where}: {msg}"
 
 
+def _readable_vi(err: dict) -> str:
+    """The Vietnamese part names the field and what is wrong in Vietnamese; pydantic's own
+    words (English) go only in the English part, so no sentence mixes the two."""
+    where = _where(tuple(err.get("loc", ())))
+    kind = err.get("type")
+    if kind == "json_invalid":
+        return "nội dung gửi lên không phải JSON hợp lệ"
+    if kind == "extra_forbidden":
+        return f"không có trường “{where}”"
+    if kind == "missing":
+        return f"thiếu trường “{where}”"
+    return f"trường “{where}” có giá trị không hợp lệ"
+
+
 def _calls(dependant: Any) -> Iterator[Callable[..., Any]]:
     for dep in dependant.dependencies:
         if dep.call is not None:
@@ -165,17 +179,18 @@ def install(app: FastAPI) -> None:
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         errs = exc.errors()
         detail = "; ".join(_readable(e) for e in errs[:5]) or "invalid request"
+        detail_vi = "; ".join(_readable_vi(e) for e in errs[:5]) or "yêu cầu không hợp lệ"
         clean = [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")),
                   "type": str(e.get("type", ""))} for e in errs[:20]]
-        return JSONResponse(error_body(f"Dữ liệu không hợp lệ — {detail}. (Invalid request: "
-                                       f"{detail}.)", "invalid", errors=clean), status_code=422)
+        message = f"Dữ liệu không hợp lệ: {detail_vi}. (Invalid request: {detail}.)"
+        return JSONResponse(error_body(message, "invalid", errors=clean), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400 and exc.__cause__ is not None:
             # FastAPI's "There was an error parsing the body" (e.g. bytes that are not UTF-8):
             # malformed input, so 422 like any other, with words a person can act on.
-            return JSONResponse(error_body("Dữ liệu không hợp lệ — nội dung không phải JSON "
+            return JSONResponse(error_body("Dữ liệu không hợp lệ: nội dung không phải JSON "
                                            "UTF-8. (Invalid request: the body is not UTF-8 "
                                            "JSON.)", "invalid"), status_code=422)
         code = _STATUS_CODES.get(exc.status_code, "error")

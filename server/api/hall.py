@@ -13,6 +13,7 @@ from contracts.events import Snapshot
 from server.api.audience import snapshot_for
 from server.api.deps import MAX_ID, get_hall, principal, read, require
 from server.auth import Principal
+from server.engine.words import state_vi
 from server.hall import Hall
 from server.queue import views
 
@@ -66,17 +67,14 @@ async def follow(ticket_id: int, hall: Hall = Depends(get_hall)) -> HTMLResponse
     if 1 <= ticket_id <= MAX_ID:  # a bigger number is no ticket, and no database INTEGER
         info = await read(hall, lambda tx: views.ticket_public(tx, ticket_id))
     if info is None:
-        body = "<p>Không tìm thấy vé. (Ticket not found.)</p>"
+        body = "<p>Không tìm thấy số thứ tự. (Ticket not found.)</p>"
         return HTMLResponse(_page(hall, body), status_code=404)
-    states = {"waiting": "Đang chờ", "transferred": "Đang chờ (đã chuyển)",
-              "called": "Đang được gọi", "serving": "Đang phục vụ", "served": "Đã phục vụ",
-              "no_show": "Vắng mặt", "cancelled": "Đã huỷ", "expired": "Hết hạn"}
     parts = [f"<h1>{escape(info['number'])}</h1>",
-             f"<p>{escape(states.get(info['state'], info['state']))}</p>"]
+             f"<p>{escape(state_vi(info['state']))}</p>"]
     if info["counter"]:
         parts.append(f"<p>Mời đến quầy số <b>{escape(str(info['counter']))}</b></p>")
     elif info["state"] in ("waiting", "transferred"):
-        parts.append(f"<p>Trước bạn còn <b>{info['ahead']}</b> người — khoảng "
+        parts.append(f"<p>Trước Ông/Bà còn <b>{info['ahead']}</b> người — khoảng "
                      f"{-(-info['estimated_wait_s'] // 60)} phút.</p>")
     return HTMLResponse(_page(hall, "".join(parts)))
 

@@ -210,7 +210,7 @@ def _issue(tx: Tx, service: str | None, priority: str | None, lang: str,
             return IssuedTicket.from_row(earlier), None
     if service is None:
         if not dossier_code:
-            raise BadInput("Hãy chọn dịch vụ. (Give a service, or a dossier_code to collect a "
+            raise BadInput("Hãy chọn lĩnh vực. (Give a service, or a dossier_code to collect a "
                            "result.)")
         service = _route_dossier(tx, dossier_code)
     svc = service_cfg(tx, service)
@@ -227,7 +227,7 @@ def _issue(tx: Tx, service: str | None, priority: str | None, lang: str,
     seq = _allocate_seq(tx, svc.code, svc.first)
     issued_today = seq - svc.first + 1
     if seq > svc.last or (svc.daily_cap and issued_today > svc.daily_cap):
-        raise ServiceFull(f"Dịch vụ {svc.name} đã hết số thứ tự hôm nay. (Service {svc.name_en} "
+        raise ServiceFull(f"Lĩnh vực {svc.name} đã hết số thứ tự hôm nay. (Service {svc.name_en} "
                           f"has given out all its tickets for today.)", service=svc.code)
     code = check_dossier_code(tx, dossier_code) if dossier_code else None
     number = svc.format_number(seq)
@@ -324,7 +324,7 @@ def requeue(tx: Tx, ticket_id: int) -> Ticket:
     """A no-show who turns up late goes back in the queue (explicit officer action)."""
     t = ticket_by_id(tx, ticket_id)
     if t.day != tx.today:
-        raise EngineError(f"Vé {t.number} là của ngày {t.day:%d/%m/%Y}; mời công dân lấy số "
+        raise EngineError(f"Số thứ tự {t.number} là của ngày {t.day:%d/%m/%Y}; mời công dân lấy số "
                           f"mới. (Ticket {t.number} is from {t.day}; take a new one.)",
                           number=t.number)
     t.state = move(t.number, t.state, Move.requeue).value

@@ -194,7 +194,7 @@ def test_refused_actions_show_the_servers_message_and_leave_the_page_usable(brow
     panel.fill("#call-number", "9999")
     panel.press("#call-number", "Enter")
     expect(panel.locator("#dlg-call .error")).to_have_text(
-        "Hôm nay không có vé số 9999. (No ticket 9999 today.)")
+        "Hôm nay không có số thứ tự 9999. (No ticket 9999 today.)")
     expect(panel.locator("#dlg-call")).to_be_visible()
     panel.keyboard.press("Escape")
     expect(panel.locator("#current")).to_have_attribute("data-state", "idle")
