@@ -37,7 +37,7 @@ RED: Color = (214, 40, 40)
 ORANGE: Color = (255, 150, 40)
 SERVING: Color = (28, 70, 128)
 
-WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
+WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 
 NUMBER_WEIGHT = "ExtraBold"
 LABEL_WEIGHT = "SemiBold"
@@ -377,7 +377,7 @@ class Renderer:
         bg, fg, label_fg, border = PANEL, DIM, DIM, None
         text = "—"
         if counter.state == "paused":
-            bg, fg, text = (58, 40, 14), ORANGE, "Tạm nghỉ"
+            bg, fg, text = (58, 40, 14), ORANGE, "Tạm dừng"
         elif counter.ticket and counter.state == "called":
             bg, fg, label_fg, border = PANEL_HI, AMBER, WHITE, AMBER
             text = counter.ticket

@@ -76,17 +76,18 @@ def _readable(err: dict) -> str:
 
 
 def _readable_vi(err: dict) -> str:
-    """The Vietnamese part names the field and what is wrong in Vietnamese; pydantic's own
-    words (English) go only in the English part, so no sentence mixes the two."""
+    """The Vietnamese part names the field (in backticks: a code, not a word) and what is
+    wrong in Vietnamese; pydantic's own words (English) go only in the English part, so no
+    sentence mixes the two languages."""
     where = _where(tuple(err.get("loc", ())))
     kind = err.get("type")
     if kind == "json_invalid":
         return "nội dung gửi lên không phải JSON hợp lệ"
     if kind == "extra_forbidden":
-        return f"không có trường “{where}”"
+        return f"không có trường `{where}`"
     if kind == "missing":
-        return f"thiếu trường “{where}”"
-    return f"trường “{where}” có giá trị không hợp lệ"
+        return f"thiếu trường `{where}`"
+    return f"trường `{where}` có giá trị không hợp lệ"
 
 
 def _calls(dependant: Any) -> Iterator[Callable[..., Any]]:

@@ -61,7 +61,7 @@ _TICKETS = (
     Column("served", "Đã phục vụ", "Served"),
     Column("no_show", "Vắng mặt", "No-show"),
     Column("transferred", "Chuyển tiếp", "Transferred"),
-    Column("cancelled", "Đã huỷ", "Cancelled"),
+    Column("cancelled", "Đã hủy", "Cancelled"),
     Column("expired", "Hết hạn", "Expired"),
     Column("waiting", "Còn chờ", "Still waiting"),
 )
@@ -78,8 +78,8 @@ _SATISFACTION = (
 _WAIT = _times("wait", "Chờ", "wait")
 _SERVICE = _times("service_time", "Phục vụ", "service")
 
-SERVICES = Table("services", "Theo dịch vụ", "By service", (
-    Column("service", "Mã", "Code", "text"), Column("name", "Dịch vụ", "Service", "text"),
+SERVICES = Table("services", "Theo lĩnh vực", "By service", (
+    Column("service", "Mã", "Code", "text"), Column("name", "Lĩnh vực", "Service", "text"),
     *_TICKETS, *_WAIT, *_SERVICE, *_SATISFACTION,
     Column("over_target", "Chờ quá chỉ tiêu", "Waits over target"),
 ), "by_service")
@@ -118,12 +118,12 @@ _DOSSIER_FIGURES = (
     Column("late", "Quá hạn", "Late"), Column("no_due_date", "Không có hẹn trả", "No due date"),
     Column("on_time_rate", "Tỷ lệ đúng và trước hạn", "On-time rate", "rate"),
 )
-DOSSIERS = Table("dossiers", "Hồ sơ theo dịch vụ", "Dossiers by service", (
-    Column("service", "Dịch vụ", "Service", "text"), *_DOSSIER_FIGURES,
+DOSSIERS = Table("dossiers", "Hồ sơ theo lĩnh vực", "Dossiers by service", (
+    Column("service", "Lĩnh vực", "Service", "text"), *_DOSSIER_FIGURES,
 ), "dossiers.by_service")
 LATE = Table("late", "Hồ sơ trả quá hạn", "Dossiers returned late", (
     Column("dossier_code", "Mã hồ sơ", "Dossier code", "text"),
-    Column("service", "Dịch vụ", "Service", "text"), Column("counter", "Quầy", "Counter"),
+    Column("service", "Lĩnh vực", "Service", "text"), Column("counter", "Quầy", "Counter"),
     Column("due_date", "Hẹn trả", "Due", "text"),
     Column("returned_at", "Ngày trả", "Returned", "text"),
     Column("late_working_hours", "Quá hạn (giờ làm việc)", "Late (working hours)", "number"),
@@ -138,7 +138,7 @@ KPIS: tuple[Column, ...] = (
     Column("totals.served", "Đã phục vụ", "Served"),
     Column("totals.no_show", "Vắng mặt", "No-show"),
     Column("totals.transferred", "Chuyển tiếp", "Transferred"),
-    Column("totals.cancelled", "Đã huỷ", "Cancelled"),
+    Column("totals.cancelled", "Đã hủy", "Cancelled"),
     Column("totals.expired", "Hết hạn cuối ngày", "Expired at closing"),
     Column("totals.waiting", "Còn chờ", "Still waiting"),
     *_times("totals.wait", "Thời gian chờ", "wait"),

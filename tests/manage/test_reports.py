@@ -224,7 +224,7 @@ def test_excel_has_the_same_figures(day: ScriptedDay) -> None:
     r = get(day, "/api/v1/reports/summary", date=DAY.isoformat(), format="xlsx")
     assert r.content[:2] == b"PK"
     wb = load_workbook(io.BytesIO(r.content))
-    assert wb.sheetnames == ["Tổng hợp", "Theo dịch vụ", "Theo quầy", "Theo cán bộ", "Theo giờ",
+    assert wb.sheetnames == ["Tổng hợp", "Theo lĩnh vực", "Theo quầy", "Theo cán bộ", "Theo giờ",
                              "Theo ngày", "Hài lòng", "Lý do chưa hài lòng", "Hồ sơ",
                              "Hồ sơ quá hạn"]
     summary_rows = _sheet_rows(wb["Tổng hợp"])
@@ -237,7 +237,7 @@ def test_excel_has_the_same_figures(day: ScriptedDay) -> None:
     wait_row = next(c.row for c in ws["A"] if c.value == "Thời gian chờ TB")
     assert ws.cell(wait_row, 3).number_format == "0.0"  # minutes, one decimal shown
     assert ws.cell(wait_row, 4).value == "phút (min)"
-    services = _sheet_rows(wb["Theo dịch vụ"])
+    services = _sheet_rows(wb["Theo lĩnh vực"])
     assert services["HT"][:9] == ["HT", "Hộ tịch", 4, 2, 1, 1, 0, 1, 0]
     assert services["CT"][9] == pytest.approx(930 / 60)
     officers = _sheet_rows(wb["Theo cán bộ"])
