@@ -22,8 +22,9 @@ def install(app: FastAPI, web: Path = WEB) -> None:
         async def serve() -> Response:
             path = web / name
             if not path.exists():
-                return JSONResponse({"detail": f"page {name} is not installed", "error":
-                                     "not_found"}, status_code=404)
+                return JSONResponse({"detail": f"Trang {name} chưa được cài đặt. (Page {name} "
+                                     "is not installed.)", "error": "not_found"},
+                                    status_code=404)
             return FileResponse(path, media_type="text/html; charset=utf-8")
 
         return serve

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterator
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -45,6 +46,28 @@ _MEANING = {
          "unavailable for a moment or its disk is full (`error`: overloaded, db_unavailable, "
          "db_commit_unknown, disk_full); retry after Retry-After",
 }
+
+
+# Starlette's own answers (no route, wrong method, …) carry only the English phrase of the
+# status; they get a Vietnamese sentence first, as every other message has (docs/glossary.md).
+_PHRASE_VI = {400: "Yêu cầu không hợp lệ.", 401: "Cần đăng nhập trước.",
+              403: "Không được phép làm việc này.", 404: "Không có địa chỉ này.",
+              405: "Địa chỉ này không nhận phương thức này.",
+              413: "Nội dung yêu cầu quá lớn.", 415: "Kiểu nội dung không được hỗ trợ.",
+              429: "Quá nhiều yêu cầu; vui lòng thử lại sau.",
+              503: "Máy chủ tạm thời không phục vụ được; vui lòng thử lại sau."}
+
+
+def bilingual_detail(status: int, detail: str) -> str:
+    """`detail` as "Vietnamese. (English.)": a bare English status phrase gets its Vietnamese
+    sentence; a detail that already has one is left as it is."""
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        return detail
+    if detail == phrase and status in _PHRASE_VI:
+        return f"{_PHRASE_VI[status]} ({phrase}.)"
+    return detail
 
 
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -196,6 +219,7 @@ def install(app: FastAPI) -> None:
                                            "JSON.)", "invalid"), status_code=422)
         code = _STATUS_CODES.get(exc.status_code, "error")
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        detail = bilingual_detail(exc.status_code, detail)
         return JSONResponse(error_body(detail, code), status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 

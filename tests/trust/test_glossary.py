@@ -274,3 +274,100 @@ def test_composed_messages_keep_one_language_per_part(move):
     for kind in ("json_invalid", "extra_forbidden", "missing", "int_parsing"):
         text = "Dữ liệu không hợp lệ: " + _readable_vi({"type": kind, "loc": ("body", "x")})
         assert not problems(text), text
+
+
+# ---------------------------------------------------------------- the server's messages
+
+
+def split_bilingual(message: str) -> tuple[str, str] | None:
+    """("Vietnamese sentence.", "English sentence.") of "Vietnamese sentence. (English
+    sentence.)", or None when the message is not in that form: the last "(…)" must hold the
+    English, and only it."""
+    message = message.strip()
+    if not message.endswith(")"):
+        return None
+    depth = 0
+    for i in range(len(message) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(message[i], 0)
+        if depth == 0:
+            vi, en = message[:i].strip(), message[i + 1:-1].strip()
+            return (vi, en) if VI_LETTER.search(vi) and en and not VI_LETTER.search(en) \
+                else None
+    return None
+
+
+def _message_classes() -> set[str]:
+    import server.engine.errors as errors
+
+    engine = {name for name, value in vars(errors).items()
+              if isinstance(value, type) and issubclass(value, errors.EngineError)}
+    return engine | {"HTTPException", "PeriodError"}
+
+
+def server_messages() -> Iterator[tuple[str, int, str]]:
+    """The literal message of every refusal the server builds (an EngineError, an
+    HTTPException, a PeriodError), with its file and line; the CLI's own errors are not
+    answers of the server and are left out."""
+    classes = _message_classes()
+    for path in sorted((ROOT / "server").rglob("*.py")):
+        if "cli" in path.relative_to(ROOT).parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            args = [a for a in node.args if isinstance(a, ast.Constant | ast.JoinedStr)]
+            if name not in classes or not args:
+                continue
+            arg = args[0]
+            if isinstance(arg, ast.Constant) and not isinstance(arg.value, str):
+                continue
+            text = arg.value if isinstance(arg, ast.Constant) else "".join(
+                v.value if isinstance(v, ast.Constant) else "{}" for v in arg.values)
+            yield str(path.relative_to(ROOT)), node.lineno, text
+
+
+def test_every_server_message_is_vietnamese_then_english():
+    messages = list(server_messages())
+    assert len(messages) > 30, "the scan found the server's messages"
+    wrong = [f"{path}:{line}: {text!r}" for path, line, text in messages
+             if split_bilingual(text) is None]
+    assert not wrong, "not 'Vietnamese sentence. (English sentence.)':\n" + "\n".join(wrong)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    from tests.support.live import LiveServer
+
+    live = LiveServer.start(db_url=f"sqlite:///{tmp_path_factory.mktemp('g') / 'g.sqlite3'}")
+    yield live
+    live.stop()
+
+
+def test_the_servers_answers_keep_one_language_per_part(server):
+    """Real refusals over HTTP, the ones the review quoted among them: each detail is
+    "Vietnamese. (English.)" and its Vietnamese part passes the glossary."""
+    kiosk = server.client(server.device_token("kiosk-g"))
+    officer = server.client(server.login("glossary-officer", counter=1))
+    answers = {
+        "no route": kiosk.get("/api/v1/nowhere"),
+        "wrong method": kiosk.delete("/api/v1/services"),
+        "not JSON": kiosk.post("/api/v1/tickets", content=b"{not json",
+                               headers={"content-type": "application/json"}),
+        "unknown field": kiosk.post("/api/v1/tickets", json={"service": "HT", "x": 1}),
+        "unknown service": kiosk.post("/api/v1/tickets", json={"service": "NOPE"}),
+        "role": kiosk.get("/api/v1/devices"),
+        "not this counter": kiosk.post("/api/v1/counters/1/next"),
+        "nobody called": officer.post("/api/v1/counters/1/finish", json={}),
+        "no such number": officer.post("/api/v1/counters/1/call", json={"number": "9999"}),
+    }
+    for what, r in answers.items():
+        assert r.status_code >= 400, (what, r.status_code, r.text)
+        detail = r.json()["detail"]
+        parts = split_bilingual(detail)
+        assert parts is not None, (what, detail)
+        assert not problems(detail), (what, detail, problems(detail))
+    idle = answers["nobody called"].json()["detail"]
+    assert "không thể kết thúc" in idle and idle.endswith("has no called ticket to finish.)")
+    assert "không có số thứ tự 9999" in answers["no such number"].json()["detail"]
+    assert "Vai trò ki-ốt" in answers["role"].json()["detail"]
