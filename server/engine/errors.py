@@ -6,7 +6,7 @@ lives with the rule and not in every endpoint.
 
 from __future__ import annotations
 
-from server.engine.words import MOVE_EN, MOVE_VI, state_vi
+from server.engine.words import MOVE_EN, MOVE_VI, STATE_EN, state_vi
 
 
 class EngineError(Exception):
@@ -27,7 +27,7 @@ class IllegalMove(EngineError):
         own language (server/engine/words.py)."""
         super().__init__(
             f"Số thứ tự {number} đang ở trạng thái “{state_vi(state)}”, không thể "
-            f"{MOVE_VI.get(move, move)}. (Ticket {number} is {state.replace('_', ' ')}; "
+            f"{MOVE_VI.get(move, move)}. (Ticket {number} is {STATE_EN.get(state, state)}; "
             f"cannot {MOVE_EN.get(move, move)} it.)",
             number=number,
             state=state,

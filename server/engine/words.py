@@ -20,6 +20,17 @@ STATE_VI: dict[str, str] = {
     "expired": "Hết hạn",
 }
 
+STATE_EN: dict[str, str] = {
+    "waiting": "waiting",
+    "transferred": "waiting (transferred)",
+    "called": "called",
+    "serving": "being served",
+    "served": "served",
+    "no_show": "a no-show",
+    "cancelled": "cancelled",
+    "expired": "expired",
+}
+
 # Counter moves (server.engine.states.Move values): the Vietnamese verb, and the English one.
 MOVE_VI: dict[str, str] = {
     "call": "gọi",

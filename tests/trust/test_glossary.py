@@ -287,10 +287,15 @@ def test_the_sources_are_read():
                                   "requeue", "cancel", "expire"])
 def test_composed_messages_keep_one_language_per_part(move):
     """Messages built at run time from state and move names (server/engine/words.py)."""
+    from contracts.api import TicketState
     from server.api.errors import _readable_vi
     from server.engine.errors import IllegalMove
-    from server.engine.words import STATE_VI
+    from server.engine.states import Move
+    from server.engine.words import MOVE_EN, MOVE_VI, STATE_EN, STATE_VI
 
+    # every state and move has its words in both languages
+    assert set(STATE_VI) == set(STATE_EN) == {s.value for s in TicketState}
+    assert set(MOVE_VI) == set(MOVE_EN) == {m.value for m in Move}
     for state in STATE_VI:
         message = IllegalMove("1023", state, move).message
         assert not problems(message), message
