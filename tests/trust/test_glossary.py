@@ -216,7 +216,8 @@ def sources() -> list[Path]:
     globs = ("kiosk/*.py", "drivers/printer/layout.py", "contracts/hall_config.py",
              "contracts/ticket_view.py", "server/**/*.py", "display/*.py",
              "display/voice/vocabulary.py", "counter_panel/web/*.html",
-             "counter_panel/web/static/*.js", "config/*.toml")
+             "counter_panel/web/static/*.js", "config/*.toml", "layso/simulate/*.py",
+             "layso/demo_summary.py")
     return sorted({p for g in globs for p in ROOT.glob(g) if "migrations" not in p.parts})
 
 
