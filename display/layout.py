@@ -111,7 +111,9 @@ def make_layout(size: tuple[int, int], n_counters: int, n_services: int,
     if orientation == "landscape" and many:
         side_w = round(body.w * 0.32)
         left = Rect(body.x, body.y, body.w - side_w - m, body.h)
-        call = Rect(left.x, left.y, left.w, round(body.h * 0.32))
+        # the banner's room comes mostly from the call (dimmed while lost, it may be stale),
+        # so the counter labels keep their size
+        call = Rect(left.x, left.y, left.w, round((body.h + banner_h) * 0.32 - banner_h * 0.6))
         recent = Rect(left.x, call.bottom + m, left.w, strip_h)
         grid = Rect(left.x, recent.bottom + m, left.w, left.bottom - recent.bottom - m)
         waiting = Rect(left.right + m, body.y, side_w, body.h)
@@ -135,7 +137,7 @@ def make_layout(size: tuple[int, int], n_counters: int, n_services: int,
         rows_waiting = math.ceil(n_services / waiting_cols)
         # a row per service, and room for some names on two lines
         waiting_h = min(round(body.h * (PORTRAIT_WAITING if many else 0.26)),
-                        round((rows_waiting * (80 if many else 62) + 110) * u))
+                        round((rows_waiting * (80 if many else 62) + (110 if many else 80)) * u))
         waiting = Rect(body.x, body.bottom - waiting_h, body.w, waiting_h)
         grid = Rect(body.x, recent.bottom + m, body.w, waiting.y - m - recent.bottom - m)
     if many:

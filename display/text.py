@@ -116,12 +116,3 @@ class Typeface:
                         or (words[i - 1] in _BREAK_BEFORE and words[i - 1] != "và"))
             splits.append((not boundary, wide, (a, b)))
         return min(splits)[2] if splits else None
-
-    def ellipsize(self, text: str, weight: str, size: int, width: int) -> str:
-        """`text`, cut with "…" so that it fits `width` at `size`."""
-        if self.measure(text, weight, size)[0] <= width:
-            return text
-        words = text
-        while words and self.measure(words + "…", weight, size)[0] > width:
-            words = words[:-1]
-        return words.rstrip() + "…"

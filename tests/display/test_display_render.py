@@ -302,6 +302,9 @@ def test_the_disconnected_banner_is_vietnamese_and_never_covers_the_call(size,
             assert not layout.banner.colliderect(spots[key].rect), key
         assert not any(shot.state.lost_reason in s.text for s in spots.values())
         _assert_every_name_whole(shot, renderer)
+        labels = [f.size for k, f in renderer.fitted.items() if k.startswith("label:")]
+        assert min(labels) >= CELL_LABEL_MIN_PX  # the banner's room is not the labels'
+        assert spots["latest_number"].size >= 60
 
 
 def _orientation(size):
