@@ -122,6 +122,8 @@ class Renderer:
         self.type = typeface or Typeface()
         self.hotspots: dict[str, Hotspot] = {}
         self.fitted: dict[str, Fitted] = {}
+        self._plans: dict[tuple, tuple[int, int, list[tuple[str, ...]]]] = {}
+        self._inline_sizes: dict[tuple, int] = {}
         self._layout_key: tuple | None = None
         self.layout: Layout | None = None
 
@@ -456,7 +458,18 @@ class Renderer:
         the widest number fit on one line side by side."""
         inner, pad = self._cell_parts(layout, layout.cell(0))
         labels = max((c.label for c in state.counters), key=len)
-        numbers = {self._number_shape(c.ticket) for c in state.counters if c.ticket}
+        numbers = frozenset(self._number_shape(c.ticket) for c in state.counters if c.ticket)
+        key = (labels, numbers, inner.size, layout.cell(0).size)
+        found = self._inline_sizes.get(key)
+        if found is None:
+            if len(self._inline_sizes) > 64:
+                self._inline_sizes.clear()
+            found = self._inline_sizes[key] = self._search_inline(layout, inner, labels,
+                                                                   numbers)
+        return found
+
+    def _search_inline(self, layout: Layout, inner: Rect, labels: str,
+                       numbers: frozenset[str]) -> int:
         number = max(numbers or {"W888"}, key=lambda n: self.type.measure(n, NUMBER_WEIGHT,
                                                                           40)[0])
         lo, hi = 6, max(6, inner.h)
@@ -577,6 +590,17 @@ class Renderer:
         a citizen matches it with the name on the kiosk and the slip) and every column
         holds its services."""
         cap = self._u(layout, 38)
+        key = (tuple((s.name, bool(s.prefix)) for s in services), tuple(body), cap, pad,
+               layout.waiting_cols)
+        cached = self._plans.get(key)
+        if cached is None:  # the search takes milliseconds; the names rarely change
+            if len(self._plans) > 64:
+                self._plans.clear()
+            cached = self._plans[key] = self._search_plan(layout, body, services, pad, cap)
+        return cached
+
+    def _search_plan(self, layout: Layout, body: Rect, services: list[ServiceView], pad: int,
+                     cap: int) -> tuple[int, int, list[tuple[str, ...]]]:
         best: tuple[int, int, list[tuple[str, ...]]] | None = None
         for cols in range(1, min(layout.waiting_cols, len(services)) + 1):
             lo, hi = 6, max(6, cap)
