@@ -409,7 +409,7 @@ class Renderer:
         r = layout.recent
         pad = self._u(layout, 16)
         inner = r.inflate(-2 * pad, -round(r.h * 0.2))
-        title = "VỪA GỌI · RECENT" if self.english else "VỪA GỌI"
+        title = "VỪA GỌI" + (" · RECENT" if self.english else "")
         size = self.type.fit("Quầy 88", "Bold", inner.w, inner.h)
         title_size = round(size * 0.8)
         x = self._text(surface, title, LABEL_WEIGHT, title_size, DIM, inner, bg=PANEL).right
@@ -492,7 +492,7 @@ class Renderer:
         badge_bg = PANEL_HI
         text = "—"
         if counter.state == "paused":
-            bg, fg, text = (58, 40, 14), ORANGE, "Tạm nghỉ"
+            bg, fg, text = (58, 40, 14), ORANGE, "Tạm dừng"
         elif counter.ticket and counter.state == "called":
             bg, fg, label_fg, border = PANEL_HI, AMBER, WHITE, AMBER
             badge_bg = SERVING

@@ -227,7 +227,9 @@ def _assert_every_name_whole(shot: Shot, renderer: Renderer) -> None:
         assert "…" not in "".join(fitted.lines)
         assert fitted.whole, fitted  # and each line is inside the room it had
         assert len(fitted.lines) <= 2
-    assert renderer.fitted["call_service"].whole
+    if shot.state.latest and any(s.code == shot.state.latest.service
+                                 for s in shot.state.services):
+        assert renderer.fitted["call_service"].whole
 
 
 @pytest.mark.parametrize("size", [LANDSCAPE, PORTRAIT], ids=["landscape", "portrait"])
@@ -315,3 +317,22 @@ def rendered_demo_lost() -> BoardState:
     from contracts.hall_config import DEFAULT_CONFIG, load_hall_config
 
     return board_state(load_hall_config(DEFAULT_CONFIG), call=True, connected=False)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 80), st.integers(1, 20), st.booleans(), st.booleans(),
+       st.sampled_from([(1920, 1080), (1280, 720), (1080, 1920), (768, 1366)]))
+def test_every_name_is_whole_on_every_board(n_counters: int, n_services: int,
+                                            long_names: bool, lost: bool, size) -> None:
+    """Any hall, any screen: the names are drawn whole (smaller, or on two lines)."""
+    pygame.font.init()
+    base = _province_shot(size, connected=not lost, long_names=long_names)
+    pool = base.state.counters
+    counters = tuple(replace(pool[i % len(pool)], number=i + 1, label=str(i + 1))
+                     for i in range(n_counters))
+    state = replace(base.state, counters=counters, services=base.state.services[:n_services])
+    shot = replace(base, state=state)
+    _, renderer = render_shot(shot)
+    _assert_every_name_whole(shot, renderer)
+    labels = [f for k, f in renderer.fitted.items() if k.startswith("label:")]
+    assert len(labels) == n_counters and all(f.whole for f in labels)
