@@ -85,9 +85,11 @@ MANY = 12  # above this many counters the board packs its cells (a provincial ha
 
 
 def make_layout(size: tuple[int, int], n_counters: int, n_services: int,
-                orientation: Orientation | None = None, *, lost: bool = False) -> Layout:
+                orientation: Orientation | None = None, *, lost: bool = False,
+                banner_lines: int = 2) -> Layout:
     """The geometry of the board. `lost`: room for the disconnected banner under the header,
-    taken from the body (everything moves down) so the banner never covers the call.
+    taken from the body (everything moves down) so the banner never covers the call;
+    `banner_lines` 3 when it has an English line.
 
     With more than `MANY` counters the recent calls become a one-line strip under the call,
     the counter cells hold label and number on one line (so the label can be large) and,
@@ -100,7 +102,8 @@ def make_layout(size: tuple[int, int], n_counters: int, n_services: int,
     many = n_counters > MANY
     header_h = round(h * 0.085)
     ticker_h = round(h * (0.065 if orientation == "landscape" else 0.04))
-    banner_h = round(h * (0.10 if orientation == "landscape" else 0.065)) if lost else 0
+    banner_h = round(h * (0.10 if orientation == "landscape" else 0.065)
+                     * (1 + 0.3 * (banner_lines - 2))) if lost else 0
     header = Rect(0, 0, w, header_h)
     banner = Rect(0, header_h, w, banner_h) if lost else None
     ticker = Rect(0, h - ticker_h, w, ticker_h)

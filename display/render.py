@@ -137,7 +137,8 @@ class Renderer:
         key = (self.size, len(state.counters), len(state.services), self.orientation, lost)
         if key != self._layout_key or self.layout is None:
             self.layout = make_layout(self.size, max(1, len(state.counters)),
-                                      len(state.services), self.orientation, lost=lost)
+                                      len(state.services), self.orientation, lost=lost,
+                                      banner_lines=3 if self.english else 2)
             self._layout_key = key
         return self.layout
 
@@ -706,8 +707,8 @@ class Renderer:
         lines = [(LOST_VI, "ExtraBold", 0.50, "lost"), (detail, TEXT_WEIGHT, 0.32, "lost_detail")]
         if self.english:
             lines = [(LOST_VI, "ExtraBold", 0.40, "lost"),
-                     (detail, TEXT_WEIGHT, 0.26, "lost_detail"),
-                     (LOST_EN, TEXT_WEIGHT, 0.26, "lost_en")]
+                     (detail, TEXT_WEIGHT, 0.25, "lost_detail"),
+                     (LOST_EN, TEXT_WEIGHT, 0.25, "lost_en")]
         y = band.y + band.h * 0.04
         for text, weight, share, name in lines:
             box = Rect(layout.margin, round(y), w - 2 * layout.margin, round(band.h * share))

@@ -43,7 +43,7 @@ from display.shots import (
 
 NAMES = ["quiet-landscape", "call-blinking-landscape", "many-counters-landscape", "portrait",
          "many-counters-portrait", "area-board-landscape", "disconnected-landscape",
-         "closed-landscape"]
+         "many-counters-disconnected-portrait", "closed-landscape"]
 
 
 def text_pixels_match(image: pygame.Surface, spot: Hotspot, renderer: Renderer) -> bool:
