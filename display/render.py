@@ -122,6 +122,7 @@ class Renderer:
         self.type = typeface or Typeface()
         self.hotspots: dict[str, Hotspot] = {}
         self.fitted: dict[str, Fitted] = {}
+        self.ticker_text = ""  # the notice line as drawn this frame
         self._plans: dict[tuple, tuple[int, int, list[tuple[str, ...]]]] = {}
         self._inline_sizes: dict[tuple, int] = {}
         self._layout_key: tuple | None = None
@@ -190,6 +191,7 @@ class Renderer:
         layout = self._layout_for(state)
         self.hotspots = {}
         self.fitted = {}
+        self.ticker_text = ""
         surface.fill(NAVY)
         local = wall.astimezone(_zone(state.timezone))
         self._header(surface, layout, state, local)
@@ -668,12 +670,15 @@ class Renderer:
         r = layout.ticker
         pygame.draw.rect(surface, TICKER, r)
         pygame.draw.line(surface, AMBER, r.topleft, r.topright, max(2, self._u(layout, 3)))
-        notices = state.notices or ((state.hall_name_en,) if state.hall_name_en else ())
+        # with no notices, the hall's name: its English name only where the hall asks
+        fallback = state.hall_name_en if self.english and state.hall_name_en else state.hall_name
+        notices = state.notices or ((fallback,) if fallback else ())
         if not notices:
             return
         text = "     •     ".join(notices)
         size = max(8, round(r.h * 0.5))
         image = self.type.render(text, TEXT_WEIGHT, size, WHITE)
+        self.ticker_text = text
         gap = r.w // 3
         span = image.get_width() + gap
         speed = 110 * layout.unit  # pixels a second

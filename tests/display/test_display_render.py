@@ -336,3 +336,13 @@ def test_every_name_is_whole_on_every_board(n_counters: int, n_services: int,
     _assert_every_name_whole(shot, renderer)
     labels = [f for k, f in renderer.fitted.items() if k.startswith("label:")]
     assert len(labels) == n_counters and all(f.whole for f in labels)
+
+
+def test_a_board_with_no_notices_shows_the_halls_vietnamese_name() -> None:
+    """The notice line used to fall back to the English name, English on a board for citizens."""
+    pygame.font.init()
+    shot = shots()[0]
+    bare = replace(shot, state=replace(shot.state, notices=()))
+    assert bare.state.hall_name_en and bare.state.hall_name_en != bare.state.hall_name
+    assert render_shot(bare)[1].ticker_text == bare.state.hall_name
+    assert render_shot(bare, english=True)[1].ticker_text == bare.state.hall_name_en
