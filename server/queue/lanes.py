@@ -5,9 +5,9 @@ tickets transferred there and the others. Within a lane the order is (priority c
 order): `LANE_ORDER`, which the partial index `ix_ticket_lane` keeps, so `next` reads each
 lane's head with one index probe (server/queue/counters.py). The engine (`pick_next`) then
 chooses between the lane heads only. The counter's waiting list (server/queue/counter_reads.py)
-is the same choice repeated: `call_order` merges whole lanes, so the list is, ticket for
-ticket, what repeated Next presses would call; `next` takes the first of `call_order` over the
-heads alone. There is no second copy of the order to keep in step.
+is the same choice repeated: `next` calls `first_to_call` over the lane heads it read, and
+`call_order` calls it again and again over whole lanes, so the list is, ticket for ticket, what
+repeated Next presses would call. There is no second copy of the order to keep in step.
 """
 
 from __future__ import annotations
@@ -31,14 +31,19 @@ def lane_of(c: Candidate, counter: int) -> tuple[object, bool]:
     return ("here" if c.target_counter == counter else c.service, c.transferred)
 
 
+def first_to_call(heads: Iterable[Candidate], counter: int, services: Sequence[str],
+                  transferred_first: bool) -> Candidate | None:
+    """The ticket Next calls: the engine's choice (`pick_next`) between the lane heads."""
+    return pick_next(heads, counter, services, transferred_first)
+
+
 def call_order(lanes: Iterable[Sequence[Candidate]], counter: int, services: Sequence[str],
                transferred_first: bool) -> Iterator[Candidate]:
-    """The candidates in the order repeated Next presses would call them. Each lane is in
-    lane order (`lane_position`); only lane heads are compared, by the engine's `pick_next`,
-    so a lane of one head gives `next`'s choice."""
+    """The candidates in the order repeated Next presses would call them: each lane in lane
+    order (`lane_position`), `first_to_call` between the heads, again and again."""
     queues = [list(reversed(lane)) for lane in lanes if lane]  # pop() from the end: the head
     while queues:
-        choice = pick_next([q[-1] for q in queues], counter, services, transferred_first)
+        choice = first_to_call([q[-1] for q in queues], counter, services, transferred_first)
         if choice is None:
             return
         for i, q in enumerate(queues):
@@ -48,9 +53,3 @@ def call_order(lanes: Iterable[Sequence[Candidate]], counter: int, services: Seq
                     del queues[i]
                 break
         yield choice
-
-
-def first_to_call(heads: Iterable[Candidate], counter: int, services: Sequence[str],
-                  transferred_first: bool) -> Candidate | None:
-    """`next`'s choice: the first of `call_order` over lanes of their heads alone."""
-    return next(call_order([[h] for h in heads], counter, services, transferred_first), None)
