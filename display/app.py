@@ -135,7 +135,7 @@ def run_window(app: BoardApp, *, size: tuple[int, int], fullscreen: bool, rotate
         else:
             app.frame(screen)
         pygame.display.flip()
-        if shots is not None:  # layso.live_shots.PeriodicShots: a board with no screen
+        if shots is not None:  # common.live_shots.PeriodicShots: a board with no screen
             shots.maybe(screen)
         clock.tick(fps)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pygame
 
-from layso.fonts import checked_font_path
+from common.fonts import checked_font_path
 
 Color = tuple[int, int, int]
 

@@ -149,7 +149,7 @@ def to_svg(chart: Chart) -> str:
 def _font(size: int, bold: bool = False):
     from PIL import ImageFont
 
-    from layso.fonts import font_path
+    from common.fonts import font_path
 
     return ImageFont.truetype(str(font_path("SemiBold" if bold else "Regular")), size)
 
