@@ -589,10 +589,10 @@ function finish() {
   $("#dossier").value = code;
   const chosen = document.querySelector("input[name=outcome]:checked");
   const outcome = chosen ? chosen.value : null;
-  const pattern = t("dossier_pattern",
-    { pattern: S.config.dossier.pattern, example: S.config.dossier.example });
+  // The officer is shown the hall's example, never the regular expression.
+  const example = t("dossier_example", { example: S.config.dossier.example });
   if (code && S.regex && !S.regex.test(code)) {
-    refuseCode(`${t("dossier_bad", { code })} ${pattern}`);
+    refuseCode(`${t("dossier_bad", { code })} ${example}`);
     return null;
   }
   if (!outcome) {
@@ -614,10 +614,7 @@ function finish() {
     try {
       return await api.post(`${base()}/finish`, body);
     } catch (err) {
-      if (err.code === "bad_dossier_code") {
-        const p = err.body.pattern || S.config.dossier.pattern;
-        const ex = err.body.example || S.config.dossier.example;
-        err.message = `${err.message} ${t("dossier_pattern", { pattern: p, example: ex })}`;
+      if (err.code === "bad_dossier_code") { // the server's message names the example
         $("#dossier").classList.add("invalid");
       }
       throw err;
