@@ -262,12 +262,19 @@ function buildStatic() {
     el("input", { type: "radio", name: "pause", value: r.name, checked: i === 0 }),
     el("span", { dataset: { reason: r.value } }, pick(r)))));
 
+  // The transfer targets as a list of radio rows (a styled list, not a bare list box); a
+  // rebuild (language switch) keeps the row chosen.
+  const picked = new Set([...document.querySelectorAll(".pick input:checked")]
+    .map((r) => `${r.name}=${r.value}`));
+  const row = (name, value, head, text) => el("label", { class: "pick" },
+    el("input", { type: "radio", name, value, checked: picked.has(`${name}=${value}`) }),
+    el("b", { class: "pick-head" }, head), el("span", { class: "pick-text" }, text));
   $("#transfer-service").replaceChildren(...S.config.services.map((s) =>
-    el("option", { value: s.code }, `${s.code} — ${pick(s)}`)));
+    row("transfer-service", s.code, s.code, pick(s))));
   $("#transfer-counter").replaceChildren(...S.config.counters
     .filter((c) => c.number !== cfg.number)
-    .map((c) => el("option", { value: String(c.number) },
-      `${t("counter")} ${c.label} · ${c.services.join(", ")}`)));
+    .map((c) => row("transfer-counter", String(c.number), `${t("counter")} ${c.label}`,
+      c.services.map((code) => pick(serviceCfg(code)) || code).join(" · "))));
   $("#transfer-reasons").replaceChildren(...S.config.transfer_reasons.map((r) =>
     el("option", { value: r.name })));
   $("#transfer-reason-chips").replaceChildren(...S.config.transfer_reasons.map((r) =>
@@ -322,6 +329,8 @@ function renderCurrent() {
   if (visitId !== S.shownVisitId) { // a new citizen at the counter: a clean finish form
     S.shownVisitId = visitId;
     resetFinishForm();
+    const info = $("#action-msg");
+    if (visitId && info.dataset.kind === "info") showError(info, ""); // "nobody waiting" is over
     S.focusWanted = Boolean(visitId);
   }
 }
@@ -429,6 +438,7 @@ function showError(node, message, kind = "error") {
   node.textContent = message || "";
   node.hidden = !message;
   node.dataset.kind = kind;
+  delete node.dataset.key;
 }
 
 /**
@@ -450,8 +460,10 @@ async function act(name, run, { msgNode = $("#action-msg"), onOk, onError } = {}
   } catch (err) {
     if (err.status !== 401) {
       showError(msgNode, err.message);
+      // The button is outlined when the refusal is shown beside it, not inside a dialog
+      // (which says it itself, and leaves nothing behind it when closed).
       const button = document.querySelector(`[data-action="${name}"]`);
-      if (button) button.classList.add("refused");
+      if (button && !msgNode.closest("dialog")) button.classList.add("refused");
       if (err.status === 0) setConn("offline");
       if (onError) onError(err);
     }
@@ -470,10 +482,18 @@ async function act(name, run, { msgNode = $("#action-msg"), onOk, onError } = {}
 
 const base = () => `/api/v1/counters/${S.session.counter}`;
 
+/** An informative line under the actions, kept as a catalogue key so that a language
+ * switch translates it and a newly called citizen clears it (it was about the empty queue). */
+function showInfo(key) {
+  const node = $("#action-msg");
+  showError(node, t(key), "info");
+  node.dataset.key = key;
+}
+
 function next() {
   return act("next", () => api.post(`${base()}/next`), {
     onOk: ({ status, data }) => {
-      if (status === 204) showError($("#action-msg"), t("nobody_waiting"), "info");
+      if (status === 204) showInfo("nobody_waiting");
       else toast(t("called_ok", { number: data.ticket.number }), "ok", 2500);
     },
   });
@@ -646,15 +666,14 @@ function openCall() {
 
 function openTransfer() {
   if ($("#btn-transfer").disabled) return;
-  openDialog("#dlg-transfer", () => {
+  openDialog("#dlg-transfer", (dialog) => {
     const ticket = S.counter.ticket;
     $("#transfer-ticket").textContent = ticket ?
       `${ticket.number} · ${pick(serviceCfg(ticket.service)) || ticket.service}` : "";
     $("#transfer-reason").value = "";
-    const services = $("#transfer-service");
-    services.value = "";
-    $("#transfer-counter").value = "";
-    setTimeout(() => services.focus(), 0);
+    for (const r of dialog.querySelectorAll(".pick input")) r.checked = false;
+    const first = dialog.querySelector(".pick-list:not([hidden]) input");
+    if (first) setTimeout(() => first.focus(), 0);
   });
 }
 
@@ -677,8 +696,9 @@ function submitTransfer(ev) {
   const msg = dialog.querySelector(".error");
   const kind = transferKind();
   const body = {};
-  if (kind === "service") body.service = $("#transfer-service").value;
-  else body.counter = parseInt($("#transfer-counter").value, 10);
+  const chosen = dialog.querySelector(`input[name=transfer-${kind}]:checked`);
+  if (chosen && kind === "service") body.service = chosen.value;
+  else if (chosen) body.counter = parseInt(chosen.value, 10);
   if (!body.service && !body.counter) { showError(msg, t("pick_target")); return; }
   const reason = $("#transfer-reason").value.trim();
   if (reason) body.reason = reason;
@@ -795,12 +815,17 @@ function wire() {
     b.addEventListener("click", () => b.closest("dialog").close());
   }
   for (const d of document.querySelectorAll("dialog")) {
-    d.addEventListener("close", () => setTimeout(focusDossier, 0));
+    d.addEventListener("close", () => {
+      for (const b of document.querySelectorAll(".refused")) b.classList.remove("refused");
+      setTimeout(focusDossier, 0);
+    });
   }
   document.addEventListener("keydown", onKey);
   onLang(() => {
     $("#btn-lang").textContent = t("lang_other");
     if (S.config && S.session && !$("#work-view").hidden) { buildStatic(); renderAll(); dossierHint(); }
+    const info = $("#action-msg");
+    if (info.dataset.key) showInfo(info.dataset.key);
     if (S.socket) setConn($("#conn").dataset.state);
   });
   setInterval(tick, 1000);
