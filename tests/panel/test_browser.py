@@ -250,7 +250,8 @@ def test_refused_actions_show_the_servers_message_and_leave_the_page_usable(brow
 
 def test_a_code_only_the_server_can_check_shows_the_servers_422(browser, tmp_path):
     """Python's possessive `{4,}+` has no JavaScript equivalent: the page cannot check the
-    code itself, so the server's refusal (with the pattern) is what the officer sees."""
+    code itself, so the server's refusal is what the officer sees: with the hall's example,
+    never the regular expression (issue 13)."""
     from contracts.hall_config import DEFAULT_CONFIG, load_hall_config
     from tests.support.live import LiveServer
 
@@ -273,7 +274,8 @@ def test_a_code_only_the_server_can_check_shows_the_servers_422(browser, tmp_pat
         panel.press("#dossier", "Enter")
         msg = panel.locator("#finish-msg")
         expect(msg).to_contain_text("Mã hồ sơ 'AB-1' không đúng mẫu")
-        expect(msg).to_contain_text(pattern)
+        expect(msg).to_contain_text("ABC-12345")
+        expect(msg).not_to_contain_text(pattern)
         expect(panel.locator("#current")).to_have_attribute("data-state", "called")
         panel.fill("#dossier", "abc-12345")
         panel.press("#dossier", "Enter")
