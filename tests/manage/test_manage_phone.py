@@ -4,6 +4,7 @@ view and on the report, and a counter card keeps its label and state pill on one
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -50,8 +51,21 @@ def test_the_manager_page_fits_a_phone(hall, browser, tmp_path) -> None:  # noqa
         assert abs((label["y"] + label["height"] / 2) - (pill["y"] + pill["height"] / 2)) < 8, \
             f"{card.inner_text()!r}: the pill is not beside its label"
 
+    # durations carry their units: the longest wait (47 min) is no "47:00"
+    longest = page.inner_text("#kpis-live .kpi:nth-child(2) .kpi-value")
+    assert re.fullmatch(r"\d+ min|\d+ phút", longest), longest
+    assert not re.search(r"\b\d+:\d\d\b", page.inner_text("#queues")), page.inner_text("#queues")
+
     page.click("#tab-reports")
     page.wait_for_selector("#kpis-report .kpi")
+    # the report's date reads dd/mm/yyyy in an en-US browser (no <input type=date>)
+    assert page.get_attribute("#r-date", "type") == "text"
+    assert page.input_value("#r-date") == DAY.strftime("%d/%m/%Y")
+    page.fill("#r-date", "")
+    page.locator("#r-date").press_sequentially("28042026")
+    assert page.input_value("#r-date") == "28/04/2026"
+    page.click("#btn-report")
+    page.wait_for_selector("#report-period:has-text('28/04/2026')")
     shot = shots / "manage-phone-report.png"
     page.screenshot(path=str(shot), full_page=True)
     keep(shot)

@@ -78,7 +78,8 @@ def test_call_recall_finish_with_dossier_then_rate_and_see_it_in_the_figures(
     settled(panel)
     expect(panel.locator("#dossier")).to_be_focused()  # ready for the barcode scanner
     # expect() polls without evaluating a string in the page: the page's CSP forbids eval
-    expect(panel.locator("#cur-timer")).to_have_text(re.compile(r"\d+:\d\d"))
+    # with its units, never "0:12" (minutes or hours?)
+    expect(panel.locator("#cur-timer")).to_have_text(re.compile(r"^\d+ (giây|phút)"))
 
     panel.click("#outcomes span[data-outcome=received]")
     panel.focus("#dossier")

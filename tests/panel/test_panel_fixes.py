@@ -78,3 +78,51 @@ def test_the_transfer_targets_are_styled_rows_to_choose_from(browser, live, shot
     expect(dialog).to_be_hidden()
     expect(panel.locator("#current")).to_have_attribute("data-state", "idle")
     assert errors.errors == []
+
+
+def test_dates_read_dd_mm_yyyy_and_durations_carry_units_in_an_en_us_browser(browser, live):
+    """`<input type=date>` follows the browser's locale (mm/dd/yyyy in en-US); the due date is
+    a dd/mm/yyyy text field instead. Timers and averages say "phút"/"giây", never "0:12"."""
+    import json
+    import re
+
+    from tests.support.live import PASSWORD
+
+    errors = PageErrors()
+    issue(live, "HT")
+    live.add_user("lan")
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-US",
+                                  timezone_id="America/New_York")
+    panel = context.new_page()
+    errors.attach(panel)
+    panel.goto(f"{live.url}/panel?counter=1")
+    panel.fill("#login-user", "lan")
+    panel.fill("#login-pass", PASSWORD)
+    panel.click("#btn-login")
+    expect(panel.locator("#conn[data-state=online]")).to_be_visible()
+    panel.click("#btn-next")
+    expect(panel.locator("#cur-number")).to_have_text("1001")
+    settled(panel)
+    timer = panel.locator("#cur-timer")
+    expect(timer).to_have_text(re.compile(r"^\d+ giây$|^\d+ phút \d\d giây$"))
+
+    due = panel.locator("#due-date")
+    assert due.get_attribute("type") == "text" and due.get_attribute("placeholder") == "dd/mm/yyyy"
+    bodies: list[dict] = []
+    panel.on("request", lambda r: bodies.append(json.loads(r.post_data))
+             if r.url.endswith("/finish") else None)
+    panel.click("#outcomes span[data-outcome=received]")
+    panel.fill("#dossier", "000.00.31.H12-250701-0001")
+    due.press_sequentially("31022026")  # typed digits get their slashes
+    expect(due).to_have_value("31/02/2026")
+    panel.press("#dossier", "Enter")
+    expect(panel.locator("#finish-msg")).to_contain_text("31/02/2026")  # no such day
+    assert bodies == []
+    due.fill("")
+    due.press_sequentially("05012026")
+    expect(due).to_have_value("05/01/2026")
+    panel.press("#dossier", "Enter")
+    expect(panel.locator("#current")).to_have_attribute("data-state", "idle")
+    assert bodies and bodies[0]["due_date"] == "2026-01-05", bodies  # 5 January, not 1 May
+    expect(panel.locator("#st-wait")).to_have_text(re.compile(r"^\d+ (giây|phút)"))
+    assert errors.errors == []

@@ -3,7 +3,8 @@
 // server as SVG, CSV/Excel/PNG downloads). Vietnamese first, English second.
 
 import {
-  $, Api, HallSocket, el, getLang, onLang, serverNow, setLang, syncClock, toast,
+  $, Api, HallSocket, dateField, dateValue, el, fmtDate, fmtDuration, getLang, onLang, serverNow,
+  setDateValue, setLang, syncClock, toast,
 } from "/static/common.js";
 
 const STR = {
@@ -57,7 +58,7 @@ const STR = {
     reasons: "Lý do chưa hài lòng", sat_rate: "Hài lòng và rất hài lòng: {p}",
     ontime_rate: "Đúng và trước hạn: {p}", none: "—",
     loading: "Đang tải…", downloaded: "Đã tải {name}.",
-    need_date: "Hãy chọn ngày.",
+    need_date: "Hãy nhập ngày theo dạng ngày/tháng/năm, ví dụ 28/04/2026.",
   },
   en: {
     title: "Layso — Manager",
@@ -108,7 +109,7 @@ const STR = {
     reasons: "Reasons for low ratings", sat_rate: "Satisfied or very satisfied: {p}",
     ontime_rate: "On time or early: {p}", none: "—",
     loading: "Loading…", downloaded: "Downloaded {name}.",
-    need_date: "Choose a date.",
+    need_date: "Type the date as day/month/year, e.g. 28/04/2026.",
   },
 };
 
@@ -136,22 +137,10 @@ const fmtInt = (n) => (n === null || n === undefined ? tr("none") :
 const fmtPct = (x) => (x === null || x === undefined ? tr("none") :
   new Intl.NumberFormat(locale(), { style: "percent", maximumFractionDigits: 1 }).format(x));
 
-/** Seconds as m:ss or h:mm:ss (waits and service times). */
-function fmtDur(total) {
-  if (total === null || total === undefined) return tr("none");
-  const s = Math.max(0, Math.round(total));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const ss = String(s % 60).padStart(2, "0");
-  return h ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
-}
+/** Waits and service times with their units ("12 phút", "1 giờ 05 phút"), never "0:12". */
+const fmtDur = (total) => fmtDuration(total, getLang());
 
 const fmtMin = (seconds) => fmtInt(Math.floor(seconds / 60));
-
-function fmtDate(iso) {
-  const [y, m, d] = iso.split("-");
-  return getLang() === "vi" ? `${d}/${m}/${y}` : iso;
-}
 
 let hallZone = "Asia/Ho_Chi_Minh";
 
@@ -257,7 +246,7 @@ let dateTouched = false;
 
 /** The report's date follows the hall's today (server clock) until the manager picks one. */
 function defaultDate() {
-  if (!dateTouched) $("#r-date").value = hallToday();
+  if (!dateTouched) setDateValue($("#r-date"), hallToday());
 }
 
 // ---- the hall, live --------------------------------------------------------------------
@@ -503,9 +492,12 @@ let report = null;
 
 function periodParams() {
   const kind = document.querySelector("input[name=kind]:checked").value;
-  const d = $("#r-date").value;
+  const d = dateValue($("#r-date")); // dd/mm/yyyy in the field, whatever the browser's locale
   if (!d) return null;
-  if (kind === "range") return { from: d, to: $("#r-to").value || d };
+  if (kind === "range") {
+    if ($("#r-to").value.trim() && !dateValue($("#r-to"))) return null;
+    return { from: d, to: dateValue($("#r-to")) || d };
+  }
   return { period: kind, date: d };
 }
 
@@ -687,9 +679,11 @@ function init() {
   for (const b of document.querySelectorAll(".tab")) {
     b.addEventListener("click", () => {
       showView(b.dataset.tab);
-      if (b.dataset.tab === "reports" && !report && $("#r-date").value) loadReport();
+      if (b.dataset.tab === "reports" && !report && dateValue($("#r-date"))) loadReport();
     });
   }
+  dateField($("#r-date"));
+  dateField($("#r-to"));
   $("#report-form").addEventListener("submit", loadReport);
   $("#period-kind").addEventListener("change", syncPeriodInputs);
   for (const id of ["#r-date", "#r-to"]) $(id).addEventListener("input", () => { dateTouched = true; });

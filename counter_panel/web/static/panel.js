@@ -4,8 +4,8 @@
 // server restart always comes back to the true state.
 
 import {
-  $, Api, HallSocket, applyI18n, dossierRegex, el, fmtDuration, getLang, normaliseCode, onLang,
-  pick, secondsSince, setLang, syncClock, t, toast,
+  $, Api, HallSocket, applyI18n, dateField, dateValue, dossierRegex, el, fmtDate, fmtDuration,
+  getLang, normaliseCode, onLang, pick, secondsSince, setDateValue, setLang, syncClock, t, toast,
 } from "./common.js";
 
 const SESSION_KEY = "layso.panel.session";
@@ -393,7 +393,7 @@ function renderQueue() {
 function renderStats() {
   const s = S.stats;
   if (!s) return;
-  $("#stats-date").textContent = s.date.split("-").reverse().join("/");
+  $("#stats-date").textContent = fmtDate(s.date);
   $("#st-served").textContent = s.served;
   $("#st-noshow").textContent = s.no_show;
   $("#st-transferred").textContent = s.transferred;
@@ -554,7 +554,7 @@ function resume() {
 
 function resetFinishForm() {
   $("#dossier").value = "";
-  $("#due-date").value = "";
+  setDateValue($("#due-date"), "");
   for (const r of document.querySelectorAll("input[name=outcome]")) r.checked = false;
   showError($("#finish-msg"), "");
   $("#dossier").classList.remove("invalid", "valid");
@@ -628,7 +628,16 @@ function finish() {
   }
   const body = { outcome };
   if (code) body.dossier_code = code;
-  if ($("#due-date").value) body.due_date = $("#due-date").value;
+  const due = $("#due-date");
+  if (due.value.trim()) { // dd/mm/yyyy whatever the browser's locale
+    const iso = dateValue(due);
+    if (!iso) {
+      showError(msg, t("due_bad", { text: due.value.trim() }));
+      due.focus();
+      return null;
+    }
+    body.due_date = iso;
+  }
   const number = S.counter && S.counter.ticket ? S.counter.ticket.number : "";
   return act("finish", async () => {
     try {
@@ -780,6 +789,7 @@ function onKey(ev) {
 // ---- wiring ----------------------------------------------------------------------------
 
 function wire() {
+  dateField($("#due-date"));
   $("#login-form").addEventListener("submit", submitLogin);
   $("#btn-logout").addEventListener("click", logout);
   $("#btn-lang").addEventListener("click", () => setLang(getLang() === "vi" ? "en" : "vi"));
