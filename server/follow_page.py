@@ -27,7 +27,9 @@ STATES: dict[str, tuple[str, str]] = {
     "cancelled": ("Đã hủy", "Cancelled"),
     "expired": ("Hết hạn", "Expired"),
 }
-FINAL = {"served", "no_show", "cancelled", "expired"}
+# The page stops asking once nothing can change; a no-show can still be called back by
+# number ("Gọi số…", for a citizen who returns), so that page keeps asking.
+FINAL = {"served", "cancelled", "expired"}
 
 
 def minutes_text(seconds: int) -> tuple[str, str]:
@@ -97,6 +99,10 @@ def live_part(cfg: HallConfig, info: dict[str, Any] | None) -> str:
     if state in ("waiting", "transferred"):
         parts.append(_two("Vui lòng theo dõi màn hình và loa gọi số trong sảnh.",
                           "Watch the hall's screens and listen for your number.", "note"))
+    elif state == "no_show":
+        parts.append(_two("Nếu Ông/Bà vẫn ở sảnh, vui lòng báo cán bộ tại quầy để được gọi lại.",
+                          "If you are still in the hall, tell an officer to be called again.",
+                          "note"))
     parts.append("</section>")
     return "".join(parts)
 

@@ -62,6 +62,14 @@ def test_the_qr_page_follows_the_ticket_until_its_counter_calls_it(browser, live
     expect(page.locator("#ahead")).to_have_count(0)
     no_horizontal_overflow(page)
     page.screenshot(path=str(shots / "follow-called.png"))
+
+    # missed, then called back by number when the citizen returns: the page still follows
+    officer.post("/api/v1/counters/5/skip").raise_for_status()
+    expect(page.locator("#state")).to_contain_text("Vắng mặt", timeout=20_000)
+    expect(call).to_have_count(0)
+    again = officer.post("/api/v1/counters/5/call", json={"number": mine["number"]})
+    assert again.status_code == 200, again.text
+    expect(call).to_contain_text(f"Mời Ông/Bà đến quầy {label}", timeout=20_000)
     assert errors.errors == []
 
 

@@ -316,12 +316,15 @@ const UNITS = { vi: { h: "giờ", m: "phút", s: "giây" }, en: { h: "h", m: "mi
 /**
  * A duration that cannot be misread ("0:12" could be minutes or hours): "45 giây",
  * "3 phút 05 giây", "12 phút", "1 giờ 05 phút" / "45 s", "3 min 05 s", "12 min", "1 h 05 min".
- * Seconds are shown below ten minutes only, where they still tell something.
+ * Seconds are shown below ten minutes only, where they still tell something; with
+ * `{ seconds: false }` (averages, tables: narrow cells) a minute or more is whole minutes.
  */
-export function fmtDuration(total, inLang = lang) {
+export function fmtDuration(total, inLang = lang, { seconds = true } = {}) {
   if (total === null || total === undefined) return STRINGS[inLang].none;
   const u = UNITS[inLang] || UNITS.vi;
-  const s = Math.max(0, Math.round(total));
+  let s = Math.max(0, Math.round(total));
+  if (!seconds && s >= 60) s = Math.round(s / 60) * 60;
+  if (!seconds && s >= 60 && s < 600) return `${s / 60} ${u.m}`;
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
   const two = (n) => String(n).padStart(2, "0");

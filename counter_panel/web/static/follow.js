@@ -1,9 +1,10 @@
 // The QR page keeps itself live: every few seconds it fetches its own URL and swaps the
 // `#live` part (server/follow_page.py writes the words, once). No inline script, no eval
 // (the pages' CSP); DOMParser only parses the server's own escaped HTML. It stops once the
-// ticket is served, missed, cancelled or expired, and asks at once when the phone wakes.
+// ticket is served, cancelled or expired, and asks at once when the phone wakes.
 
-const FINAL = new Set(["served", "no_show", "cancelled", "expired", "missing"]);
+// A no-show is not final: an officer can call the number back when the citizen returns.
+const FINAL = new Set(["served", "cancelled", "expired", "missing"]);
 const body = document.body;
 const pollMs = Math.max(2, Number(body.dataset.poll) || 5) * 1000;
 let timer = null;

@@ -137,8 +137,10 @@ const fmtInt = (n) => (n === null || n === undefined ? tr("none") :
 const fmtPct = (x) => (x === null || x === undefined ? tr("none") :
   new Intl.NumberFormat(locale(), { style: "percent", maximumFractionDigits: 1 }).format(x));
 
-/** Waits and service times with their units ("12 phút", "1 giờ 05 phút"), never "0:12". */
-const fmtDur = (total) => fmtDuration(total, getLang());
+/** Waits and service times with their units ("12 phút", "1 giờ 05 phút"), never "0:12";
+ * whole minutes from a minute on (narrow cells). Timers that tick show seconds: fmtTimer. */
+const fmtDur = (total) => fmtDuration(total, getLang(), { seconds: false });
+const fmtTimer = (total) => fmtDuration(total, getLang());
 
 const fmtMin = (seconds) => fmtInt(Math.floor(seconds / 60));
 
@@ -341,7 +343,7 @@ function secondsSinceIso(iso) { return Math.max(0, (serverNow() - Date.parse(iso
 function tick() {
   $("#clock").textContent = hallTime(serverNow());
   for (const node of document.querySelectorAll("[data-since]")) {
-    node.textContent = fmtDur(secondsSinceIso(node.dataset.since));
+    node.textContent = fmtTimer(secondsSinceIso(node.dataset.since));
   }
   renderQueues();
   renderAlerts();
@@ -447,7 +449,7 @@ function renderCounters() {
         "data-release": c.number, onclick: () => releaseCounter(c) }, tr("release")));
     }
     if (c.since && c.state !== "idle") {
-      foot.push(el("span", { class: "c-timer", "data-since": c.since }, fmtDur(secondsSinceIso(c.since))));
+      foot.push(el("span", { class: "c-timer", "data-since": c.since }, fmtTimer(secondsSinceIso(c.since))));
     }
     const devs = (faults.get(c.number) || []).map((d) => el("span", { class: "c-fault" }, `⚠ ${d.name}: ${d.status}`));
     return el("article", { class: "counter", "data-state": c.state, "data-counter": c.number },

@@ -398,8 +398,9 @@ function renderStats() {
   $("#st-noshow").textContent = s.no_show;
   $("#st-transferred").textContent = s.transferred;
   $("#st-dossiers").textContent = s.dossiers;
-  $("#st-avg").textContent = fmtDuration(s.avg_service_s);
-  $("#st-wait").textContent = fmtDuration(s.avg_wait_s);
+  const brief = (x) => fmtDuration(x, getLang(), { seconds: false }); // narrow cells
+  $("#st-avg").textContent = brief(s.avg_service_s);
+  $("#st-wait").textContent = brief(s.avg_wait_s);
   const rated = Object.values(s.ratings).reduce((a, b) => a + b, 0);
   $("#st-satisfaction").textContent = s.satisfaction_rate === null ? "" :
     `${t("satisfaction")} ${Math.round(s.satisfaction_rate * 100)}%`;
@@ -428,7 +429,8 @@ function tick() {
   }
   $("#cur-timer").textContent = since ? fmtDuration(secondsSince(since)) : "";
   for (const node of document.querySelectorAll(".q-wait[data-since]")) {
-    node.textContent = t("waited", { d: fmtDuration(secondsSince(node.dataset.since)) });
+    node.textContent = t("waited",
+      { d: fmtDuration(secondsSince(node.dataset.since), getLang(), { seconds: false }) });
   }
 }
 
