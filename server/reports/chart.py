@@ -196,11 +196,13 @@ def to_png(chart: Chart, scale: int = 2) -> bytes:
 # -- the report's charts -------------------------------------------------------------------
 _WORDS = {
     "vi": {"issued": "Số phiếu cấp", "served": "Đã phục vụ", "hours": "Lượt theo giờ trong ngày",
-           "days": "Lượt theo ngày", "satisfaction": "Mức độ hài lòng", "count": "Số lượt",
-           "rate": "Tỷ lệ hài lòng và rất hài lòng", "none": "chưa có đánh giá"},
+           "days": "Lượt theo ngày", "satisfaction": "Mức độ hài lòng (đánh giá tại quầy)",
+           "count": "Số lượt", "rate": "Tỷ lệ hài lòng và rất hài lòng",
+           "none": "chưa có đánh giá tại quầy"},
     "en": {"issued": "Issued", "served": "Served", "hours": "Visits by hour of the day",
-           "days": "Visits by day", "satisfaction": "Satisfaction", "count": "Count",
-           "rate": "Satisfaction rate (top two levels)", "none": "no ratings yet"},
+           "days": "Visits by day", "satisfaction": "Satisfaction (counter ratings)",
+           "count": "Count", "rate": "Satisfaction rate (top two levels)",
+           "none": "no counter ratings yet"},
 }
 CHARTS = ("hours", "days", "satisfaction")
 
