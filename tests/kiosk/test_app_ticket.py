@@ -33,7 +33,10 @@ def test_one_touch_gives_one_printed_ticket(make_server, make_kiosk, printer, tm
     kiosk.pump_until(lambda: _printed(server, ticket.id), "the server told: printed")
     assert [(t["id"], t["number"]) for t in server.tickets()] == [(ticket.id, ticket.number)]
     assert len(receipts) == 1
-    assert len([el for el in receipts[0].elements if isinstance(el, Raster)]) == 1
+    # one picture, sent in bands of at most 960 dots (python-escpos's fragment height): a
+    # ticket whose hall name wraps to two lines is a little taller than one band
+    bands = [el for el in receipts[0].elements if isinstance(el, Raster)]
+    assert 1 <= len(bands) <= 2 and sum(b.image.height for b in bands[:-1]) in (0, 960)
     # the receipt's PNG is the driver's drawing of the very view the server returned (and
     # the screen showed): the same number, the same everything, to the dot
     receipts[0].render().save(tmp_path / "receipt.png")
@@ -57,7 +60,8 @@ def test_text_mode_receipt_reads_the_same_number(make_server, make_kiosk, printe
     text = receipt.text()
     assert ticket.number in text.splitlines()  # the number, on its own line in large type
     assert "Đất đai" in text and "Xây dựng" in text  # the dash may become "-" in TCVN-3
-    assert "Bộ phận Một cửa UBND phường Bến Thành" in text
+    # the hall's name (today's: a ward centre) may wrap at the paper's 48 columns
+    assert "Trung tâm Phục vụ hành chính công phường Bến Thành" in " ".join(text.split())
 
 
 def test_double_tap_gives_one_ticket(make_server, make_kiosk, printer):

@@ -149,7 +149,7 @@ def test_public_config_has_what_the_pages_show_and_nothing_more(live):
     assert [s["code"] for s in c["services"]] == [s.code for s in cfg.services]
     assert [(x["number"], x["label"]) for x in c["counters"]] == [
         (x.number, x.label) for x in cfg.counters]
-    assert c["hall"]["name"] == "Bộ phận Một cửa UBND phường Bến Thành"
+    assert c["hall"]["name"] == "Trung tâm Phục vụ hành chính công phường Bến Thành"
     assert set(c) == {"hall", "now", "rating", "dossier", "outcomes", "pause_reasons",
                       "transfer_reasons", "services", "counters", "priority_groups",
                       "max_recalls"}
