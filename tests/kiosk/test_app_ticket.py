@@ -14,6 +14,7 @@ from drivers.printer.render import render_ticket_image
 from kiosk import machine as m
 from kiosk.scanner import SerialScanner
 from simulators.printer.receipt import Raster
+from tests.kiosk.harness import hall_config
 
 
 def _printed(server, ticket_id: int) -> bool:
@@ -151,6 +152,41 @@ def test_keyboard_scanner_takes_a_result_ticket(make_server, make_kiosk, printer
     assert ticket.service == server.cfg.dossier.result_service == "TKQ"
     assert server.tickets()[0]["dossier_code"] == "000.00.31.H12-250701-0001"
     assert len(sim.wait_for_receipts(1)) == 1
+
+
+def test_one_way_to_a_result_the_home_lists_no_result_service(make_server, make_kiosk,
+                                                              printer):
+    """"Trả kết quả" as a service and "Nhận kết quả hồ sơ" were two ways to the same counter:
+    the home lists the fields only, and the result button leads to scanning or, without the
+    receipt, to a plain number for the result counter."""
+    sim, _ = printer
+    server = make_server()
+    kiosk = make_kiosk(server)
+    kiosk.ready()
+    buttons = set(kiosk.app.canvas.buttons)
+    assert server.cfg.dossier.result_service == "TKQ"
+    assert {"service:HT", "service:DD", "service:CT", "scan"} <= buttons
+    assert "service:TKQ" not in buttons
+    kiosk.touch("scan")
+    kiosk.shows(m.Scan)
+    kiosk.pump(0.1)  # past the touch guard of a new screen
+    kiosk.touch("scan:number")
+    ticket = kiosk.shows(m.ShowTicket).ticket
+    assert ticket.service == "TKQ" and ticket.number.startswith("4")
+    assert server.tickets()[0]["dossier_code"] is None
+    assert len(sim.wait_for_receipts(1)) == 1
+
+
+def test_a_hall_without_a_result_service_lists_every_service(make_server, make_kiosk):
+    cfg = hall_config(dossier={})
+    server = make_server(cfg)
+    kiosk = make_kiosk(server)
+    kiosk.ready()
+    assert "service:TKQ" in kiosk.app.canvas.buttons  # nothing else leads there
+    kiosk.touch("scan")
+    kiosk.shows(m.Scan)
+    kiosk.pump(0.1)
+    assert "scan:number" not in kiosk.app.canvas.buttons
 
 
 def test_serial_scanner_on_a_pty(make_server, make_kiosk, printer):
