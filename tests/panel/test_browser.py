@@ -62,6 +62,7 @@ def test_call_recall_finish_with_dossier_then_rate_and_see_it_in_the_figures(
     tablet, token = open_tablet(browser, live, errors)
     # "Xin mời công dân đến lượt" invited whoever's turn it was; the tablet asks to wait
     expect(tablet.locator("#idle-label")).to_contain_text("Vui lòng chờ đến lượt")
+    tablet.screenshot(path=str(shots / "rate-idle.png"))
     assert "token=" not in tablet.url  # entered once, kept on the tablet, out of the address bar
     assert tablet.evaluate("localStorage.getItem('layso.rating.token')") == token
 
