@@ -16,9 +16,15 @@ from contracts.events import Snapshot
 from contracts.hall_config import DEFAULT_DOSSIER_EXAMPLE, DEFAULT_DOSSIER_PATTERN, HallConfig
 
 # Events after which the waiting counts have changed; the kiosk then reloads the services.
+# The others it leaves on purpose (tests/trust/test_event_contract.py checks both lists).
 COUNT_EVENTS = frozenset({
     "ticket_issued", "called", "recalled", "started", "skipped", "returned", "transferred",
     "finished", "cancelled", "counter_paused", "counter_resumed", "day_opened", "day_closed",
+})
+IGNORED_EVENTS = frozenset({
+    "rated",  # no count changes
+    "ticket_reprinted",  # the same number again
+    "notice",  # the kiosk shows no notices
 })
 
 

@@ -218,7 +218,12 @@ async function refresh(kinds) {
   if (failed && failed.reason.status !== 401) setConn("offline");
 }
 
+// Every other event refreshes what it touches (this counter, its services, the day); these
+// change nothing on the panel (tests/trust/test_event_contract.py).
+const EVENTS_IGNORED = ["ticket_reprinted", "notice"];
+
 function onEvent(ev) {
+  if (EVENTS_IGNORED.includes(ev.type)) return;
   const me = S.session.counter;
   const services = counterCfg().services;
   const mine = ev.counter === me || ev.from_counter === me || ev.to_counter === me;
