@@ -133,7 +133,7 @@ class KioskApp:
     def _layout(self) -> None:
         kiosk = self.kiosk
         notice = kiosk.paper_missing() and kiosk.settings.show_on_screen_when_no_paper
-        kiosk.per_page = services_per_page(self.canvas.layout, len(kiosk.hall.services), notice)
+        kiosk.per_page = services_per_page(self.canvas.layout, len(kiosk.hall.buttons), notice)
 
     # ---- input ---------------------------------------------------------------------------
 

@@ -34,6 +34,19 @@ OUTCOME_NAMES: dict[Outcome, tuple[str, str]] = {
     Outcome.supplement: ("Yêu cầu bổ sung", "Documents requested"),
     Outcome.refused: ("Từ chối tiếp nhận", "Refused"),
 }
+# The paper the officer hands over with each outcome, by the names of the forms of Circular
+# 01/2018/TT-VPCP (Mẫu 01 Giấy tiếp nhận hồ sơ và hẹn trả kết quả, Mẫu 02 Phiếu yêu cầu bổ
+# sung, hoàn thiện hồ sơ, Mẫu 03 Phiếu từ chối tiếp nhận giải quyết hồ sơ); the panel shows it
+# under the outcome so the officer reads the word of the form. Guidance and a returned result
+# have no form of their own. docs/counter-panel.md.
+OUTCOME_FORMS: dict[Outcome, tuple[str, str]] = {
+    Outcome.received: ("Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
+                       "Receipt and appointment for the result"),
+    Outcome.supplement: ("Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ",
+                         "Request to complete the dossier"),
+    Outcome.refused: ("Phiếu từ chối tiếp nhận giải quyết hồ sơ",
+                      "Notice of refusal to accept the dossier"),
+}
 PAUSE_REASONS = [
     ("break", "Nghỉ giải lao", "Break"),
     ("meeting", "Họp", "Meeting"),
@@ -77,7 +90,9 @@ def public_config(tx: Tx) -> dict:
                    "levels": [lv.model_dump() for lv in cfg.rating.levels],
                    "low_reasons": list(cfg.rating.low_reasons)},
         "dossier": {"pattern": cfg.dossier.pattern, "example": cfg.dossier.example},
-        "outcomes": [{"value": o.value, "name": vi, "name_en": en}
+        "outcomes": [{"value": o.value, "name": vi, "name_en": en,
+                      "form": OUTCOME_FORMS.get(o, (None, None))[0],
+                      "form_en": OUTCOME_FORMS.get(o, (None, None))[1]}
                      for o, (vi, en) in OUTCOME_NAMES.items()],
         "pause_reasons": [{"value": v, "name": vi, "name_en": en}
                           for v, vi, en in PAUSE_REASONS],

@@ -60,6 +60,9 @@ def test_call_recall_finish_with_dossier_then_rate_and_see_it_in_the_figures(
     panel = open_panel(browser, live, errors, "lan", 1)
     expect(panel.locator("#queue-list .q-item")).to_have_count(2)
     tablet, token = open_tablet(browser, live, errors)
+    # "Xin mời công dân đến lượt" invited whoever's turn it was; the tablet asks to wait
+    expect(tablet.locator("#idle-label")).to_contain_text("Vui lòng chờ đến lượt")
+    tablet.screenshot(path=str(shots / "rate-idle.png"))
     assert "token=" not in tablet.url  # entered once, kept on the tablet, out of the address bar
     assert tablet.evaluate("localStorage.getItem('layso.rating.token')") == token
 
@@ -81,6 +84,11 @@ def test_call_recall_finish_with_dossier_then_rate_and_see_it_in_the_figures(
     # with its units, never "0:12" (minutes or hours?)
     expect(panel.locator("#cur-timer")).to_have_text(re.compile(r"^\d+ (giây|phút)"))
 
+    # each outcome carries the name of the official form it hands over (Circular 01/2018)
+    expect(panel.locator("#outcomes span[data-outcome=received] .outcome-form")).to_have_text(
+        "Giấy tiếp nhận hồ sơ và hẹn trả kết quả")
+    expect(panel.locator("#outcomes span[data-outcome=supplement] .outcome-form")).to_have_text(
+        "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ")
     panel.click("#outcomes span[data-outcome=received]")
     panel.focus("#dossier")
     panel.keyboard.type(CODE.lower())  # a scanner types like a keyboard …
@@ -133,11 +141,12 @@ def test_low_rating_asks_a_reason_and_a_reloaded_tablet_offers_the_open_window(
     reasons = tablet.locator(".reason-btn:not(.skip)").all_inner_texts()
     assert reasons == live.cfg.rating.low_reasons
     tablet.screenshot(path=str(shots / "rate-reason.png"))
-    tablet.click(".reason-btn >> text=Chờ quá lâu")
+    assert "Thái độ phục vụ chưa tốt" in reasons  # the official wording of the criteria
+    tablet.click(".reason-btn >> text=Thời gian chờ đợi lâu")
     expect(tablet.locator("#view-thanks")).to_be_visible()
 
     [(rating, visit)] = stored_ratings(live)
-    assert (rating.score, rating.reason, visit.outcome) == (1, "Chờ quá lâu", "guidance")
+    assert (rating.score, rating.reason, visit.outcome) == (1, "Thời gian chờ đợi lâu", "guidance")
     assert errors.errors == []
 
 

@@ -115,7 +115,7 @@ export const STRINGS = {
     rate_question: "Ông/Bà có hài lòng với lượt phục vụ vừa rồi?",
     rate_counter: "Quầy {label}",
     rate_serving: "Đang phục vụ số",
-    rate_idle: "Xin mời công dân đến lượt",
+    rate_idle: "Vui lòng chờ đến lượt",
     rate_paused: "Quầy tạm dừng",
     rate_left: "Còn {s} giây",
     rate_reason: "Xin cho biết lý do chưa hài lòng",

@@ -260,7 +260,9 @@ function buildStatic() {
   outcomes.replaceChildren(...S.config.outcomes.map((o) => el("label", { class: "chip" },
     el("input", { type: "radio", name: "outcome", value: o.value,
       checked: !!was && was.value === o.value }),
-    el("span", { dataset: { outcome: o.value } }, pick(o)))));
+    el("span", { dataset: { outcome: o.value } }, pick(o),
+      // the official form handed over with this outcome (Circular 01/2018/TT-VPCP)
+      o.form ? el("small", { class: "outcome-form" }, pick(o, "form")) : null))));
 
   const reasons = $("#pause-reasons");
   reasons.replaceChildren(...S.config.pause_reasons.map((r, i) => el("label", { class: "chip" },
