@@ -23,6 +23,17 @@ from contracts.events import UNSEQUENCED, DeviceHealthEvent, Event, EventType, S
 log = logging.getLogger(__name__)
 
 MAX_RECENT = 12
+# Every event type of contracts/events.py is folded here or left on purpose
+# (tests/trust/test_event_contract.py holds both lists to the contract).
+HANDLED_EVENTS = frozenset({
+    "ticket_issued", "called", "recalled", "started", "skipped", "finished", "transferred",
+    "cancelled", "returned", "counter_paused", "counter_resumed", "day_opened", "day_closed",
+    "notice",
+})
+IGNORED_EVENTS = frozenset({
+    "rated",  # a rating changes nothing on the board
+    "ticket_reprinted",  # the same number again: no queue change
+})
 MISSED_CALL_WINDOW = timedelta(seconds=30)
 
 

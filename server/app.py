@@ -24,6 +24,7 @@ from server.api import (
     hall,
     manage,
     reports,
+    schema,
     tickets,
     visits,
     ws,
@@ -113,7 +114,7 @@ def create_app(cfg: HallConfig, db_url: str, clock: Clock | None = None, *,
     app.add_middleware(SecurityHeaders)
     errors.install(app)
     for module in (hall, tickets, counters, counter_views, visits, auth, reports, manage,
-                   clock_api, device_reports, ws):
+                   clock_api, device_reports, schema, ws):
         app.include_router(module.router)
     pages.install(app)
     return app

@@ -18,6 +18,23 @@ from typing import Any
 log = logging.getLogger("layso.bus")
 
 
+class Numbered(dict[str, Any]):
+    """A committed event and its JSON, made once when it was stored: the bytes in the event
+    log are the bytes every subscriber and the PostgreSQL NOTIFY send."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, event: dict[str, Any], text: str | None = None) -> None:
+        super().__init__(event)
+        self.text = text if text is not None else json.dumps(event, ensure_ascii=False,
+                                                             default=str)
+
+
+def event_text(ev: dict[str, Any]) -> str:
+    return ev.text if isinstance(ev, Numbered) else json.dumps(ev, ensure_ascii=False,
+                                                               default=str)
+
+
 @dataclass(eq=False)
 class Subscription:
     queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(maxsize=2000))
@@ -109,7 +126,7 @@ class EventBus:
 
     def _deliver(self, ev: dict[str, Any]) -> None:
         self.last_seq = ev["seq"]
-        text = json.dumps(ev, ensure_ascii=False, default=str)
+        text = event_text(ev)
         for sub in list(self._subs):
             if sub.overflowed:
                 continue

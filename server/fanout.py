@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from server.bus import Numbered, event_text
 from server.hall import Hall
 
 log = logging.getLogger("layso.fanout")
@@ -28,7 +29,7 @@ CHANNEL = "layso_events"
 def notify_in_tx(s: Session, events: list[dict[str, Any]]) -> None:
     for ev in events:
         s.execute(text("SELECT pg_notify(:ch, :payload)"),
-                  {"ch": CHANNEL, "payload": json.dumps(ev, ensure_ascii=False, default=str)})
+                  {"ch": CHANNEL, "payload": event_text(ev)})
 
 
 def libpq_url(sqlalchemy_url: str) -> str:
@@ -65,7 +66,8 @@ class PgListener:
                     self.connected.set()
                     delay = 0.5
                     async for note in conn.notifies():
-                        self.hall.bus.publish([json.loads(note.payload)])
+                        self.hall.bus.publish([Numbered(json.loads(note.payload),
+                                                        note.payload)])
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import select
 
+from contracts.events import check_event
 from contracts.hall_config import HallConfig
-from server.bus import EventBus
+from server.bus import EventBus, Numbered
 from server.clock import Clock, SystemClock
 from server.db.database import Database, Sql
 from server.db.migrate import upgrade
@@ -115,11 +116,15 @@ class Hall:
         state = tx.s.identity_map.get(tx.s.identity_key(HallState, self.code))
         if state is not None:
             set_committed_value(state, "seq", last)
+        numbered: list[dict[str, Any]] = []
         for seq, ev in enumerate(tx.events, start=last - n + 1):
             ev["seq"] = seq
+            check_event(ev)  # the event's model (contracts/events.py) or no commit
+            out = Numbered(ev)
             self._STORE.run(tx.s, {"seq": seq, "hall": self.code, "type": ev["type"],
-                                   "at": tx.now,
-                                   "payload": json.dumps(ev, ensure_ascii=False, default=str)})
+                                   "at": tx.now, "payload": out.text})
+            numbered.append(out)
+        tx.events = numbered
         for hook in self.in_tx_hooks:
             hook(tx.s, tx.events)
         return tx.events
@@ -134,6 +139,6 @@ class Hall:
         def q(tx: Tx) -> list[dict[str, Any]]:
             rows = tx.s.exec(select(Event).where(Event.seq > seq).order_by(Event.seq)
                              .limit(limit)).all()
-            return [json.loads(e.payload) for e in rows]
+            return [Numbered(json.loads(e.payload), e.payload) for e in rows]
 
         return self.read(q)

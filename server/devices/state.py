@@ -111,6 +111,16 @@ class HallShow:
         return self._tags.get(counter, {}).get(tag)
 
     # -- folding events ---------------------------------------------------------------------
+    # Every event type is folded here or left on purpose (tests/trust/test_event_contract.py)
+    HANDLED_EVENTS = frozenset({
+        "called", "recalled", "started", "skipped", "finished", "transferred",
+        "counter_paused", "counter_resumed", "rated", "day_opened", "day_closed",
+    })
+    IGNORED_EVENTS = frozenset({
+        "ticket_issued", "cancelled", "returned",  # panels show calls, not the queue
+        "ticket_reprinted", "notice",  # nothing a counter device shows
+    })
+
     def apply(self, ev: dict[str, Any]) -> Change:
         change = Change()
         seq = ev.get("seq")

@@ -41,8 +41,10 @@ def check_dossier_code(tx: Tx, code: str) -> str:
         why_en = (f" The character {stray!r} (U+{ord(stray):04X}) cannot be part of a code."
                   if stray else "")
         raise BadDossierCode(
+            # The officer reads the hall's example, never the regular expression (issue 13);
+            # `pattern` stays in the body for programs.
             f"Mã hồ sơ {code!r} không đúng mẫu (ví dụ {tx.cfg.dossier.example}).{why} (Dossier "
-            f"code {code!r} does not fit the pattern {tx.cfg.dossier.pattern}, e.g. "
+            f"code {code!r} does not match the hall's form, e.g. "
             f"{tx.cfg.dossier.example}.{why_en})",
             pattern=tx.cfg.dossier.pattern, example=tx.cfg.dossier.example,
         )

@@ -43,13 +43,13 @@ def test_demo_hall_midnight_expires_and_resets_numbering(tmp_path):
 
 def test_provincial_hall_closing_and_holiday(tmp_path):
     cfg = load_hall_config("config/provincial.toml")
-    hall = make_hall(datetime(2026, 8, 31, 16, 0, tzinfo=VN), cfg=cfg, folder=tmp_path)
+    hall = make_hall(datetime(2026, 8, 28, 16, 0, tzinfo=VN), cfg=cfg, folder=tmp_path)
     hall.housekeeping()
     t = _issue(hall, "HT")
-    hall.clock.set(datetime(2026, 8, 31, 17, 0, 1, tzinfo=VN))  # closing: 17:00
+    hall.clock.set(datetime(2026, 8, 28, 17, 0, 1, tzinfo=VN))  # closing: 17:00
     hall.housekeeping()
     assert hall.read(lambda tx: tx.s.get(Ticket, t.id).state) == "expired"
-    hall.clock.set(datetime(2026, 9, 1, 9, 0, tzinfo=VN))  # Quốc khánh: closed
+    hall.clock.set(datetime(2026, 9, 1, 9, 0, tzinfo=VN))  # Quốc khánh, 29/8–2/9: closed
     with pytest.raises(HallClosed) as closed:
         _issue(hall, "HT")
     assert "03/09/2026" in closed.value.message

@@ -60,6 +60,8 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("GET", "/q/{ticket_id}"): R(EVERYONE, {200}, "a ticket's QR code: number and queue only"),
     ("GET", "/openapi.json"): R(EVERYONE, {200}, "DESIGN: OpenAPI at /docs"),
     ("HEAD", "/openapi.json"): R(EVERYONE, {200}, "same"),
+    ("GET", "/api/v1/schema/events"): R(EVERYONE, {200}, "the live feed's contract, like "
+                                        "/openapi.json"),
     ("GET", "/docs"): R(EVERYONE, {200}, "DESIGN: OpenAPI at /docs"),
     ("HEAD", "/docs"): R(EVERYONE, {200}, "same"),
     ("GET", "/docs/init.js"): R(EVERYONE, {200}, "part of /docs: starts Swagger UI"),
