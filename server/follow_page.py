@@ -14,19 +14,16 @@ from html import escape
 from typing import Any
 
 from contracts.hall_config import HallConfig
+from server.engine.words import STATE_VI
 
 POLL_S = 5  # how often the page asks again (follow.js reads it from data-poll)
 
-STATES: dict[str, tuple[str, str]] = {
-    "waiting": ("Đang chờ", "Waiting"),
-    "transferred": ("Đang chờ (đã chuyển)", "Waiting (transferred)"),
-    "called": ("Đang được mời", "Called"),
-    "serving": ("Đang được phục vụ", "Being served"),
-    "served": ("Đã phục vụ xong", "Served"),
-    "no_show": ("Vắng mặt khi được mời", "Missed the call"),
-    "cancelled": ("Đã hủy", "Cancelled"),
-    "expired": ("Hết hạn", "Expired"),
-}
+_STATES_EN = {"waiting": "Waiting", "transferred": "Waiting (transferred)", "called": "Called",
+              "serving": "Being served", "served": "Served", "no_show": "Missed the call",
+              "cancelled": "Cancelled", "expired": "Expired"}
+# The Vietnamese names are the server's one definition (server/engine/words.py).
+STATES: dict[str, tuple[str, str]] = {code: (STATE_VI[code], en)
+                                      for code, en in _STATES_EN.items()}
 # The page stops asking once nothing can change; a no-show can still be called back by
 # number ("Gọi số…", for a citizen who returns), so that page keeps asking.
 FINAL = {"served", "cancelled", "expired"}

@@ -2,7 +2,7 @@
 
 Messages are "Vietnamese sentence. (English sentence.)" (docs/glossary.md): the Vietnamese
 part names a state or a move in Vietnamese, the English part in English, so no sentence mixes
-the two. The QR page (server/api/hall.py) shows the same state names, and the glossary test
+the two. The QR page (server/follow_page.py) shows the same state names, and the glossary test
 (tests/trust/test_glossary.py) checks that no code word leaks into a Vietnamese sentence.
 """
 
@@ -12,10 +12,10 @@ from __future__ import annotations
 STATE_VI: dict[str, str] = {
     "waiting": "Đang chờ",
     "transferred": "Đang chờ (đã chuyển)",
-    "called": "Đang được gọi",
-    "serving": "Đang phục vụ",
-    "served": "Đã phục vụ",
-    "no_show": "Vắng mặt",
+    "called": "Đang được mời",
+    "serving": "Đang được phục vụ",
+    "served": "Đã phục vụ xong",
+    "no_show": "Vắng mặt khi được mời",
     "cancelled": "Đã hủy",
     "expired": "Hết hạn",
 }
