@@ -1,0 +1,69 @@
+"""Dossiers and procedures from the one-stop e-system (DESIGN.md, "The one-stop e-system").
+
+The code is normalised and checked against the hall's pattern before anything goes out, so a
+malformed or hostile code costs the e-system nothing (422). The adapter answers within the
+hall's `timeout_s` (3 s at most) or raises `ESystemUnavailable`, which is 503
+`esystem_unavailable`: the kiosk then issues a normal number and the officer types the date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+
+from contracts.api import DossierOut, ProcedureOut
+from server.api.deps import get_hall, require
+from server.api.errors import error_body, responses
+from server.auth import Principal
+from server.esystem import ESystem, ESystemUnavailable
+from server.esystem.catalog import search
+from server.hall import Hall
+from server.queue.tickets import dossier_code_for
+
+router = APIRouter(prefix="/api/v1", tags=["dossiers"])
+LOOKERS = ("kiosk", "officer", "manager", "admin")
+
+_UNAVAILABLE = ("Hệ thống một cửa điện tử đang không trả lời; vui lòng lấy số bình thường. "
+                "(The one-stop e-system is not answering; take a normal number.)")
+
+
+def _esystem(request: Request) -> ESystem:
+    return request.app.state.esystem
+
+
+def _unavailable(exc: ESystemUnavailable) -> JSONResponse:
+    return JSONResponse(error_body(_UNAVAILABLE, "esystem_unavailable", reason=exc.reason),
+                        status_code=503, headers={"Retry-After": "30"})
+
+
+@router.get("/dossiers/{code}", response_model=DossierOut, responses=responses(503))
+async def dossier(code: str, request: Request, hall: Hall = Depends(get_hall),
+                  _: Principal = Depends(require(*LOOKERS))) -> object:
+    code = dossier_code_for(hall.cfg, code)  # 422 before any call goes out
+    try:
+        found = await _esystem(request).lookup(code)
+    except ESystemUnavailable as exc:
+        return _unavailable(exc)
+    if found is None:
+        raise HTTPException(404, f"Không tìm thấy hồ sơ {code} trên hệ thống một cửa điện tử. "
+                            f"(No dossier {code} in the one-stop e-system.)")
+    zone = hall.cfg.zone
+    out = {**asdict(found), "code": code, "ready": found.ready}
+    for key in ("received_at", "due_at", "released_at"):
+        if out[key] is not None:
+            out[key] = out[key].astimezone(zone)
+    return DossierOut(**out)
+
+
+@router.get("/procedures", response_model=list[ProcedureOut], responses=responses(503))
+async def procedures(request: Request,
+                     q: str = Query("", max_length=200, description="words of the name or "
+                                    "field; tone marks and case are ignored"),
+                     _: Principal = Depends(require(*LOOKERS))) -> object:
+    try:
+        catalog = await _esystem(request).procedures()
+    except ESystemUnavailable as exc:
+        return _unavailable(exc)
+    return [ProcedureOut(**asdict(p)) for p in search(catalog, q)]

@@ -1,0 +1,112 @@
+"""The simulator's HTTP server: OpenCPS's REST shape, and faults switched at run time.
+
+    GET  /o/rest/v2/dossiers?dossierNo=…   header groupId, HTTP Basic → {total, data}
+    GET  /o/rest/v2/serviceinfos           → {total, data} (no login, like OpenCPS)
+    POST /_sim/fault {"fault": "down"|"slow"|"500"|"garbage"|"wrong-password"|"none",
+                      "seconds": 10}       (the simulator's own control, not OpenCPS)
+    GET  /_sim/dossiers                    → every dossier, for tests to pick codes from
+
+Faults: `down` answers 503 with a proxy's HTML page (what a dead back end behind nginx
+gives); `slow` waits `seconds` before answering; `500` is a Java stack trace; `garbage` is
+a 200 whose JSON is cut off; `wrong-password` refuses every login with 401.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from dataclasses import dataclass, field
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from simulators.esystem.data import SimDossier, generate, service_infos
+
+FAULTS = ("none", "down", "slow", "500", "garbage", "wrong-password")
+
+
+@dataclass
+class SimState:
+    dossiers: list[SimDossier]
+    group_id: str = "35402"
+    username: str = "layso"
+    password: str = "layso-sim"
+    fault: str = "none"
+    slow_s: float = 10.0
+    lookups: int = 0  # dossier requests that reached the simulator (a 422 must not add one)
+    by_code: dict[str, dict] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.by_code = {d.row["dossierNo"]: d.row for d in self.dossiers}
+
+
+def _authorised(request: Request, state: SimState) -> bool:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return False
+    try:
+        user, _, password = base64.b64decode(value).decode("utf-8").partition(":")
+    except ValueError:
+        return False
+    return user == state.username and password == state.password
+
+
+async def _faulted(state: SimState) -> Response | None:
+    if state.fault == "down":
+        return Response("<html><body><h1>503 Service Temporarily Unavailable</h1></body>"
+                        "</html>", 503, media_type="text/html")
+    if state.fault == "slow":
+        await asyncio.sleep(state.slow_s)
+    elif state.fault == "500":
+        return PlainTextResponse("java.lang.NullPointerException\n\tat org.opencps.api."
+                                 "controller.impl.DossierManagementImpl.getDossiers", 500)
+    elif state.fault == "garbage":
+        return Response('{"total": 1, "data": [{"dossierNo": "000.00.31.H12-', 200,
+                        media_type="application/json")
+    return None
+
+
+def build_app(state: SimState) -> Starlette:
+    async def dossiers(request: Request) -> Response:
+        state.lookups += 1
+        if (faulted := await _faulted(state)) is not None:
+            return faulted
+        if state.fault == "wrong-password" or not _authorised(request, state):
+            return JSONResponse({"message": "Unauthorized"}, 401,
+                                headers={"WWW-Authenticate": 'Basic realm="OpenCPS"'})
+        if request.headers.get("groupid") != state.group_id:
+            return JSONResponse({"total": 0, "data": []})
+        number = request.query_params.get("dossierNo", "").strip().upper()
+        row = state.by_code.get(number)
+        return JSONResponse({"total": 1 if row else 0, "data": [row] if row else []})
+
+    async def serviceinfos(request: Request) -> Response:
+        if (faulted := await _faulted(state)) is not None:
+            return faulted
+        infos = service_infos()
+        return JSONResponse({"total": len(infos), "data": infos})
+
+    async def set_fault(request: Request) -> Response:
+        body = await request.json()
+        fault = str(body.get("fault", "none"))
+        if fault not in FAULTS:
+            return JSONResponse({"error": f"fault is one of {', '.join(FAULTS)}"}, 422)
+        state.fault = fault
+        state.slow_s = float(body.get("seconds", state.slow_s))
+        return JSONResponse({"fault": state.fault, "seconds": state.slow_s})
+
+    async def listing(request: Request) -> Response:
+        return JSONResponse([d.row for d in state.dossiers])
+
+    return Starlette(routes=[
+        Route("/o/rest/v2/dossiers", dossiers),
+        Route("/o/rest/v2/serviceinfos", serviceinfos),
+        Route("/_sim/fault", set_fault, methods=["POST"]),
+        Route("/_sim/dossiers", listing),
+    ])
+
+
+def make_state(count: int = 330, seed: int = 15, **kw: object) -> SimState:
+    return SimState(generate(count, seed=seed), **kw)  # type: ignore[arg-type]
