@@ -5,6 +5,7 @@
     POST /_sim/fault {"fault": "down"|"slow"|"500"|"garbage"|"wrong-password"|"none",
                       "seconds": 10}       (the simulator's own control, not OpenCPS)
     GET  /_sim/dossiers                    → every dossier, for tests to pick codes from
+    GET  /healthz                          → ok (for `wait_http`)
 
 Faults: `down` answers 503 with a proxy's HTML page (what a dead back end behind nginx
 gives); `slow` waits `seconds` before answering; `500` is a Java stack trace; `garbage` is
@@ -100,7 +101,11 @@ def build_app(state: SimState) -> Starlette:
     async def listing(request: Request) -> Response:
         return JSONResponse([d.row for d in state.dossiers])
 
+    async def healthz(request: Request) -> Response:
+        return PlainTextResponse("ok")
+
     return Starlette(routes=[
+        Route("/healthz", healthz),
         Route("/o/rest/v2/dossiers", dossiers),
         Route("/o/rest/v2/serviceinfos", serviceinfos),
         Route("/_sim/fault", set_fault, methods=["POST"]),
@@ -110,3 +115,44 @@ def build_app(state: SimState) -> Starlette:
 
 def make_state(count: int = 330, seed: int = 15, **kw: object) -> SimState:
     return SimState(generate(count, seed=seed), **kw)  # type: ignore[arg-type]
+
+
+class SimThread:
+    """The simulator under uvicorn in a thread of this process (the demo's e-system)."""
+
+    def __init__(self, state: SimState, port: int = 0, host: str = "127.0.0.1") -> None:
+        import threading
+
+        import uvicorn
+
+        from layso.servers import free_port
+
+        self.state = state
+        self.port = port or free_port()
+        self.url = f"http://{host}:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(build_app(state), host=host, port=self.port,
+                                                    log_level="warning", lifespan="off",
+                                                    timeout_graceful_shutdown=1))
+        self.thread = threading.Thread(target=self.server.run, daemon=True,
+                                       name="esystem-sim")
+
+    def start(self, timeout: float = 10) -> SimThread:
+        import time
+
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if not self.server.started:
+            raise OSError(f"the e-system simulator did not start on port {self.port}")
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.server.force_exit = True
+        self.thread.join(timeout=5)
+
+    def sample(self, status: str = "releasing") -> str:
+        """A dossier code in that status, for the banner's "try it"."""
+        return next(d.row["dossierNo"] for d in self.state.dossiers
+                    if d.row["dossierStatus"] == status)
