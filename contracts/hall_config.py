@@ -281,6 +281,8 @@ class ESystem(_Strict):
     username: str = ""
     password: str = Field(default="", repr=False)
     password_env: str = Field(default="", description="environment variable holding the password")
+    agency_code: str = Field(default="", description="the national portal's unit code "
+                             "(`madonvi`), for `dvcqg`")
     catalog: str = Field(default="", description="a CSV or JSON file of procedures, for halls "
                          "without a link or to replace the e-system's catalog")
     timeout_s: float = Field(default=3.0, gt=0, le=3.0, description="an answer later than this "

@@ -23,6 +23,10 @@ def make_esystem(cfg: HallConfig) -> ESystem:
         from server.esystem.opencps import OpenCPS
 
         return OpenCPS(cfg.esystem, cfg.zone, catalog=catalog)
+    if cfg.esystem.kind == "dvcqg":
+        from server.esystem.dvcqg import DVCQG
+
+        return DVCQG(cfg.esystem, cfg.zone, catalog=catalog)
     return NoESystem(catalog=catalog)
 
 

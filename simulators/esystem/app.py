@@ -7,6 +7,13 @@
     GET  /_sim/dossiers                    → every dossier, for tests to pick codes from
     GET  /healthz                          → ok (for `wait_http`)
 
+and the national portal's exchange (DVCQG) over the same dossiers:
+
+    POST /mapi/login {username, password}  → {error_code: 0, session}
+    POST /mapi/g {session, madonvi, service: "TraCuuHoSo", mahoso}
+                                           → {error_code: 0, result: [...]}, dates
+                                             yyyyMMddHHmmss, TrangThaiHoSo 1–10
+
 Faults: `down` answers 503 with a proxy's HTML page (what a dead back end behind nginx
 gives); `slow` waits `seconds` before answering; `500` is a Java stack trace; `garbage` is
 a 200 whose JSON is cut off; `wrong-password` refuses every login with 401.
@@ -16,7 +23,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import secrets
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -38,6 +47,8 @@ class SimState:
     slow_s: float = 10.0
     lookups: int = 0  # dossier requests that reached the simulator (a 422 must not add one)
     by_code: dict[str, dict] = field(default_factory=dict)
+    sessions: set[str] = field(default_factory=set)
+    logins: int = 0
 
     def __post_init__(self) -> None:
         self.by_code = {d.row["dossierNo"]: d.row for d in self.dossiers}
@@ -67,6 +78,30 @@ async def _faulted(state: SimState) -> Response | None:
         return Response('{"total": 1, "data": [{"dossierNo": "000.00.31.H12-', 200,
                         media_type="application/json")
     return None
+
+
+_NATIONAL = {"new": "1", "receiving": "2", "processing": "4", "waiting": "5", "paying": "6",
+             "cancelled": "7", "unresolved": "8", "denied": "3", "releasing": "9",
+             "posting": "9"}
+
+
+def _national_date(text: str) -> str:
+    if not text:
+        return ""
+    return datetime.strptime(text, "%d/%m/%Y %H:%M:%S").strftime("%Y%m%d%H%M%S")
+
+
+def national(row: dict) -> dict:
+    """An OpenCPS-shaped dossier as the national portal's exchange gives it."""
+    status = row["dossierStatus"]
+    code = _NATIONAL.get(status) or ("10" if row["finishDate"] else "9")
+    return {"MaHoSo": row["dossierNo"], "MaTTHC": row["serviceCode"],
+            "TenTTHC": row["serviceName"], "TenDonVi": row["govAgencyName"],
+            "ChuHoSo": row["applicantName"], "SoCMND": row["applicantIdNo"],
+            "NgayTiepNhan": _national_date(row["receiveDate"]),
+            "NgayHenTra": _national_date(row["dueDate"]),
+            "NgayTra": _national_date(row["finishDate"] or row["releaseDate"]),
+            "TrangThaiHoSo": code}
 
 
 def build_app(state: SimState) -> Starlette:
@@ -101,6 +136,30 @@ def build_app(state: SimState) -> Starlette:
     async def listing(request: Request) -> Response:
         return JSONResponse([d.row for d in state.dossiers])
 
+    async def dvcqg_login(request: Request) -> Response:
+        state.logins += 1
+        if (faulted := await _faulted(state)) is not None:
+            return faulted
+        body = await request.json()
+        if state.fault == "wrong-password" or body.get("username") != state.username or \
+                body.get("password") != state.password:
+            return JSONResponse({"error_code": -1, "message": "Sai tên đăng nhập hoặc mật khẩu"})
+        session = secrets.token_hex(16)
+        state.sessions.add(session)
+        return JSONResponse({"error_code": 0, "session": session})
+
+    async def dvcqg_service(request: Request) -> Response:
+        state.lookups += 1
+        if (faulted := await _faulted(state)) is not None:
+            return faulted
+        body = await request.json()
+        if body.get("session") not in state.sessions:
+            return JSONResponse({"error_code": -1, "message": "Phiên làm việc hết hạn"})
+        if body.get("service") != "TraCuuHoSo":
+            return JSONResponse({"error_code": -1, "message": "Dịch vụ không hỗ trợ"})
+        row = state.by_code.get(str(body.get("mahoso", "")).strip().upper())
+        return JSONResponse({"error_code": 0, "result": [national(row)] if row else []})
+
     async def healthz(request: Request) -> Response:
         return PlainTextResponse("ok")
 
@@ -108,6 +167,8 @@ def build_app(state: SimState) -> Starlette:
         Route("/healthz", healthz),
         Route("/o/rest/v2/dossiers", dossiers),
         Route("/o/rest/v2/serviceinfos", serviceinfos),
+        Route("/mapi/login", dvcqg_login, methods=["POST"]),
+        Route("/mapi/g", dvcqg_service, methods=["POST"]),
         Route("/_sim/fault", set_fault, methods=["POST"]),
         Route("/_sim/dossiers", listing),
     ])

@@ -156,3 +156,20 @@ def test_a_display_may_not_look_up(sim, live):
     with live.client(live.device_token("tv", "display")) as tv:
         assert tv.get(f"/api/v1/dossiers/{first(sim, 'done')['dossierNo']}").status_code == 403
     assert httpx.get(f"{live.url}/api/v1/procedures").status_code == 401
+
+
+def test_the_national_portal_kind_through_the_server(sim, tmp_path):
+    cfg = hall_for(sim.url, kind="dvcqg", group_id="", agency_code="000.00.31.H12")
+    server = LiveServer.start(f"sqlite:///{tmp_path / 'n.sqlite3'}", cfg=cfg, scheduler=False)
+    try:
+        row = first(sim, "done", finished=True)
+        with server.client(server.device_token("k")) as kiosk:
+            r = kiosk.get(f"/api/v1/dossiers/{row['dossierNo']}")
+            assert r.status_code == 200, r.text
+            assert r.json()["status"] == "returned" and r.json()["released_at"]
+            assert row["applicantName"] not in r.text and row["applicantIdNo"] not in r.text
+            sim.fault("garbage")
+            r = kiosk.get(f"/api/v1/dossiers/{row['dossierNo']}")
+            assert r.status_code == 503 and r.json()["error"] == "esystem_unavailable"
+    finally:
+        server.stop()
