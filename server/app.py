@@ -31,6 +31,7 @@ from server.api import (
     ws,
 )
 from server.api import clock as clock_api
+from server.api.dossiers import initial_health
 from server.clock import Clock
 from server.db.database import Database
 from server.deadlines import BODY_TIMEOUT_S, BodyDeadline
@@ -102,6 +103,7 @@ def create_app(cfg: HallConfig, db_url: str, clock: Clock | None = None, *,
     app.state.reported_health = {}
     app.state.scheduler = None
     app.state.esystem = make_esystem(cfg)
+    app.state.esystem_health = initial_health(cfg)
     # Counted in the database, so every process and server on it shares them.
     limits = LimitStore(db)
     the_hall.limits = limits

@@ -13,7 +13,8 @@ from dataclasses import asdict
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 
-from contracts.api import DossierOut, ProcedureOut
+from contracts.api import DeviceHealth, DossierOut, ProcedureOut
+from contracts.hall_config import HallConfig
 from server.api.deps import get_hall, require
 from server.api.errors import error_body, responses
 from server.auth import Principal
@@ -27,6 +28,30 @@ LOOKERS = ("kiosk", "officer", "manager", "admin")
 
 _UNAVAILABLE = ("Hệ thống một cửa điện tử đang không trả lời; vui lòng lấy số bình thường. "
                 "(The one-stop e-system is not answering; take a normal number.)")
+
+
+def initial_health(cfg: HallConfig) -> DeviceHealth | None:
+    """The link's line in the manager's device list: unknown until the first exchange."""
+    if cfg.esystem.kind == "none":
+        return None
+    return DeviceHealth(name="esystem", kind="esystem", online=None, status="unknown",
+                        detail=cfg.esystem.kind)
+
+
+def _note(request: Request, hall: Hall, reason: str | None) -> None:
+    """Record how the last exchange went (`reason` None: it answered), for the device list;
+    `since` moves only when the state changes. The reason never holds credentials."""
+    last: DeviceHealth | None = request.app.state.esystem_health
+    if last is None:
+        return
+    online = reason is None
+    status = "ok" if online else "offline"
+    detail = hall.cfg.esystem.kind if online else f"{hall.cfg.esystem.kind}: {reason}"
+    if last.online is online and last.detail == detail:
+        return
+    request.app.state.esystem_health = DeviceHealth(
+        name="esystem", kind="esystem", online=online, status=status, detail=detail,
+        since=hall.clock.now())
 
 
 def _esystem(request: Request) -> ESystem:
@@ -45,7 +70,9 @@ async def dossier(code: str, request: Request, hall: Hall = Depends(get_hall),
     try:
         found = await _esystem(request).lookup(code)
     except ESystemUnavailable as exc:
+        _note(request, hall, exc.reason)
         return _unavailable(exc)
+    _note(request, hall, None)
     if found is None:
         raise HTTPException(404, f"Không tìm thấy hồ sơ {code} trên hệ thống một cửa điện tử. "
                             f"(No dossier {code} in the one-stop e-system.)")

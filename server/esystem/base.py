@@ -59,6 +59,16 @@ class ESystemUnavailable(Exception):
         super().__init__(reason)
 
 
+def safe_url(url: str) -> str:
+    """The URL for a log line: no `user:password@`, no query (credentials never in logs)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
 class ESystem(Protocol):
     kind: str
 

@@ -22,7 +22,13 @@ import anyio
 import httpx
 
 from contracts.hall_config import ESystem as ESystemConfig
-from server.esystem.base import DossierLookup, ESystemUnavailable, Procedure, Status
+from server.esystem.base import (
+    DossierLookup,
+    ESystemUnavailable,
+    Procedure,
+    Status,
+    safe_url,
+)
 from server.esystem.opencps import STATUS_TEXT
 
 log = logging.getLogger("layso.esystem")
@@ -83,7 +89,8 @@ class DVCQG:
 
     def _down(self, reason: str) -> ESystemUnavailable:
         if reason != self.last_error:
-            log.warning("e-system %s at %s unavailable: %s", self.kind, self.cfg.url, reason)
+            log.warning("e-system %s at %s unavailable: %s", self.kind, safe_url(self.cfg.url),
+                        reason)
         self.last_error = reason
         return ESystemUnavailable(reason)
 

@@ -21,7 +21,13 @@ import anyio
 import httpx
 
 from contracts.hall_config import ESystem as ESystemConfig
-from server.esystem.base import DossierLookup, ESystemUnavailable, Procedure, Status
+from server.esystem.base import (
+    DossierLookup,
+    ESystemUnavailable,
+    Procedure,
+    Status,
+    safe_url,
+)
 from server.esystem.catalog import procedure_from
 
 log = logging.getLogger("layso.esystem")
@@ -135,7 +141,8 @@ class OpenCPS:
 
     def _down(self, reason: str) -> ESystemUnavailable:
         if reason != self.last_error:  # once per change, not once per lookup
-            log.warning("e-system %s at %s unavailable: %s", self.kind, self.cfg.url, reason)
+            log.warning("e-system %s at %s unavailable: %s", self.kind, safe_url(self.cfg.url),
+                        reason)
         self.last_error = reason
         return ESystemUnavailable(reason)
 

@@ -173,3 +173,23 @@ def test_the_national_portal_kind_through_the_server(sim, tmp_path):
             assert r.status_code == 503 and r.json()["error"] == "esystem_unavailable"
     finally:
         server.stop()
+
+
+def test_the_managers_device_list_shows_the_link(sim, live):
+    """The e-system's line in `GET /api/v1/devices`: offline with the reason after a fault,
+    ok again after the next answer; never the password."""
+    code = first(sim, "done")["dossierNo"]
+    with live.client(live.login("quanly-es", role="manager")) as manager:
+        sim.fault("down")
+        assert live.kiosk.get(f"/api/v1/dossiers/{code}").status_code == 503
+        link = next(d for d in manager.get("/api/v1/devices").json() if d["kind"] == "esystem")
+        assert link["online"] is False and link["status"] == "offline"
+        assert link["detail"] == "opencps: http_503" and link["since"]
+        alerts = manager.get("/api/v1/manage/live").json()["alerts"]
+        assert any(a.get("device") == "esystem" for a in alerts)
+        sim.fault("none")
+        assert live.kiosk.get(f"/api/v1/dossiers/{code}").status_code == 200
+        devices = manager.get("/api/v1/devices")
+        link = next(d for d in devices.json() if d["kind"] == "esystem")
+        assert link["online"] is True and link["status"] == "ok"
+        assert "layso-sim" not in devices.text

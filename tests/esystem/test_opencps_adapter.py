@@ -122,3 +122,15 @@ def test_a_recorded_answer_reads_without_personal_fields():
     assert found.due_at == datetime(2025, 7, 2, 16, 30, tzinfo=ZONE)
     assert "Planted" not in repr(found) and "079123456789" not in repr(found)
     assert map_status("DONE", finished=False) == "ready" and map_status("??", False) == "unknown"
+
+
+def test_no_credential_in_the_log(sim, caplog):
+    """A fault is logged once, with the address but never the password, even one written
+    into the URL."""
+    host = sim.url.removeprefix("http://")
+    sim.fault("500")
+    with caplog.at_level("WARNING", logger="layso.esystem"), pytest.raises(ESystemUnavailable):
+        lookup(f"http://layso:url-s3cret@{host}", sim.rows()[0]["dossierNo"],
+               password="cfg-s3cret")
+    assert "unavailable: http_500" in caplog.text and host in caplog.text
+    assert "s3cret" not in caplog.text
