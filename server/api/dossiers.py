@@ -63,7 +63,7 @@ def _unavailable(exc: ESystemUnavailable) -> JSONResponse:
                         status_code=503, headers={"Retry-After": "30"})
 
 
-@router.get("/dossiers/{code}", response_model=DossierOut, responses=responses(503))
+@router.get("/dossiers/{code:path}", response_model=DossierOut, responses=responses(503))
 async def dossier(code: str, request: Request, hall: Hall = Depends(get_hall),
                   _: Principal = Depends(require(*LOOKERS))) -> object:
     code = dossier_code_for(hall.cfg, code)  # 422 before any call goes out

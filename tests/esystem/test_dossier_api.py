@@ -193,3 +193,22 @@ def test_the_managers_device_list_shows_the_link(sim, live):
         link = next(d for d in devices.json() if d["kind"] == "esystem")
         assert link["online"] is True and link["status"] == "ok"
         assert "layso-sim" not in devices.text
+
+
+@pytest.mark.parametrize("code", ["000.00.31.H12/250701-0001",
+                                  "https://dvc.example.vn/tra-cuu/x"])
+def test_a_code_with_slashes_is_422_too(sim, live, code):
+    """A scanned QR that holds a URL, not a code: refused as malformed, no call goes out."""
+    before = sim.state.lookups
+    r = live.kiosk.get(f"/api/v1/dossiers/{code}")
+    assert r.status_code == 422, r.text
+    assert sim.state.lookups == before
+
+
+def test_no_credential_on_any_page(sim, live):
+    with live.client(live.login("quanly-es2", role="manager")) as manager:
+        texts = [manager.get(p).text for p in ("/api/v1/hall", "/api/v1/hall/config-public",
+                                               "/api/v1/devices", "/api/v1/manage/live",
+                                               "/openapi.json", "/manage", "/panel")]
+    texts.append(live.kiosk.get("/api/v1/hall").text)
+    assert all("layso-sim" not in t for t in texts)
