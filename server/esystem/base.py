@@ -59,6 +59,24 @@ class ESystemUnavailable(Exception):
         super().__init__(reason)
 
 
+MAX_ANSWER_BYTES = 4 * 2**20
+"""A dossier answer is a few kB and a catalog a few MB at most: more is garbage, and is not
+read into memory (a runaway export could otherwise take the server's memory)."""
+
+
+async def fetch_capped(client: object, method: str, url: str, cap: int = MAX_ANSWER_BYTES,
+                       **kw: object) -> tuple[int, bytes]:
+    """(status, body) of one exchange, the body read up to `cap` bytes; more raises
+    `ESystemUnavailable("too_large")`. Transport errors propagate (the caller names them)."""
+    async with client.stream(method, url, **kw) as r:  # type: ignore[attr-defined]
+        body = bytearray()
+        async for chunk in r.aiter_bytes():
+            body += chunk
+            if len(body) > cap:
+                raise ESystemUnavailable("too_large")
+        return r.status_code, bytes(body)
+
+
 def safe_url(url: str) -> str:
     """The URL for a log line: no `user:password@`, no query (credentials never in logs)."""
     from urllib.parse import urlsplit

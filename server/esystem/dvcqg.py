@@ -27,6 +27,7 @@ from server.esystem.base import (
     ESystemUnavailable,
     Procedure,
     Status,
+    fetch_capped,
     safe_url,
 )
 from server.esystem.opencps import STATUS_TEXT
@@ -96,16 +97,17 @@ class DVCQG:
 
     async def _post(self, path: str, body: dict) -> dict:
         try:
-            r = await self._client.post(self.base + path, json=body)
-            raw = await r.aread()
+            status, raw = await fetch_capped(self._client, "POST", self.base + path, json=body)
+        except ESystemUnavailable as exc:
+            raise self._down(exc.reason) from None
         except httpx.TimeoutException:
             raise self._down("timeout") from None
         except httpx.HTTPError:
             raise self._down("down") from None
-        if r.status_code in (401, 403):
+        if status in (401, 403):
             raise self._down("auth")
-        if r.status_code != 200:
-            raise self._down(f"http_{r.status_code}")
+        if status != 200:
+            raise self._down(f"http_{status}")
         try:
             data = json.loads(raw)
         except ValueError:

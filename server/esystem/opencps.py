@@ -11,6 +11,7 @@ read: the applicant's name and ID number, which OpenCPS sends too, are never cop
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -26,6 +27,7 @@ from server.esystem.base import (
     ESystemUnavailable,
     Procedure,
     Status,
+    fetch_capped,
     safe_url,
 )
 from server.esystem.catalog import procedure_from
@@ -109,6 +111,7 @@ class OpenCPS:
         self._file_catalog = catalog
         self._catalog: list[Procedure] | None = None
         self._catalog_at = 0.0
+        self._catalog_lock = asyncio.Lock()
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(cfg.timeout_s), headers={"groupId": cfg.group_id,
                                                            "Accept": "application/json"},
@@ -118,20 +121,22 @@ class OpenCPS:
     async def _get_json(self, path: str, params: dict | None = None) -> object:
         try:
             with anyio.fail_after(self.cfg.timeout_s):
-                r = await self._client.get(self.base + path, params=params)
-                body = await r.aread()
+                status, body = await fetch_capped(self._client, "GET", self.base + path,
+                                                  params=params)
+        except ESystemUnavailable as exc:
+            raise self._down(exc.reason) from None
         except TimeoutError:
             raise self._down("timeout") from None
         except httpx.TimeoutException:
             raise self._down("timeout") from None
         except httpx.HTTPError:
             raise self._down("down") from None
-        if r.status_code in (401, 403):
+        if status in (401, 403):
             raise self._down("auth")
-        if r.status_code == 404 and path.startswith("/dossiers"):
+        if status == 404 and path.startswith("/dossiers"):
             return {"total": 0, "data": []}
-        if r.status_code != 200:
-            raise self._down(f"http_{r.status_code}")
+        if status != 200:
+            raise self._down(f"http_{status}")
         try:
             data = json.loads(body)
         except ValueError:
@@ -165,6 +170,10 @@ class OpenCPS:
     async def procedures(self) -> list[Procedure]:
         if self._file_catalog is not None:
             return list(self._file_catalog)
+        async with self._catalog_lock:  # many kiosks at once: one fetch, not one each
+            return await self._fresh_catalog()
+
+    async def _fresh_catalog(self) -> list[Procedure]:
         now = time.monotonic()
         if self._catalog is not None and now - self._catalog_at < CATALOG_TTL_S:
             return list(self._catalog)

@@ -16,7 +16,8 @@ and the national portal's exchange (DVCQG) over the same dossiers:
 
 Faults: `down` answers 503 with a proxy's HTML page (what a dead back end behind nginx
 gives); `slow` waits `seconds` before answering; `500` is a Java stack trace; `garbage` is
-a 200 whose JSON is cut off; `wrong-password` refuses every login with 401.
+a 200 whose JSON is cut off; `wrong-password` refuses every login with 401; `huge` streams a
+200 of 64 MB (a runaway export).
 """
 
 from __future__ import annotations
@@ -29,12 +30,12 @@ from datetime import datetime
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from simulators.esystem.data import SimDossier, generate, service_infos
 
-FAULTS = ("none", "down", "slow", "500", "garbage", "wrong-password")
+FAULTS = ("none", "down", "slow", "500", "garbage", "wrong-password", "huge")
 
 
 @dataclass
@@ -49,6 +50,7 @@ class SimState:
     by_code: dict[str, dict] = field(default_factory=dict)
     sessions: set[str] = field(default_factory=set)
     logins: int = 0
+    catalog_fetches: int = 0
 
     def __post_init__(self) -> None:
         self.by_code = {d.row["dossierNo"]: d.row for d in self.dossiers}
@@ -74,6 +76,12 @@ async def _faulted(state: SimState) -> Response | None:
     elif state.fault == "500":
         return PlainTextResponse("java.lang.NullPointerException\n\tat org.opencps.api."
                                  "controller.impl.DossierManagementImpl.getDossiers", 500)
+    elif state.fault == "huge":
+        async def chunks():
+            yield b'{"total": 1, "data": [{"dossierNo": "'
+            for _ in range(1024):
+                yield b"x" * 65536
+        return StreamingResponse(chunks(), 200, media_type="application/json")
     elif state.fault == "garbage":
         return Response('{"total": 1, "data": [{"dossierNo": "000.00.31.H12-', 200,
                         media_type="application/json")
@@ -119,6 +127,7 @@ def build_app(state: SimState) -> Starlette:
         return JSONResponse({"total": 1 if row else 0, "data": [row] if row else []})
 
     async def serviceinfos(request: Request) -> Response:
+        state.catalog_fetches += 1
         if (faulted := await _faulted(state)) is not None:
             return faulted
         infos = service_infos()

@@ -80,7 +80,7 @@ def test_a_code_off_the_pattern_is_422_and_no_call_goes_out(sim, live, code):
     assert sim.state.lookups == before
 
 
-@pytest.mark.parametrize("fault", ["down", "500", "garbage", "wrong-password"])
+@pytest.mark.parametrize("fault", ["down", "500", "garbage", "wrong-password", "huge"])
 def test_faults_are_503_esystem_unavailable(sim, live, fault):
     sim.fault(fault)
     r = live.kiosk.get(f"/api/v1/dossiers/{first(sim, 'done')['dossierNo']}")

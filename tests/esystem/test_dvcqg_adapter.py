@@ -65,7 +65,8 @@ def test_unknown_is_none(sim):
 
 @pytest.mark.parametrize(("fault", "reason"), [("down", "http_503"), ("500", "http_500"),
                                                ("garbage", "garbage"),
-                                               ("wrong-password", "auth")])
+                                               ("wrong-password", "auth"),
+                                               ("huge", "too_large")])
 def test_faults_are_unavailable(sim, fault, reason):
     sim.fault(fault)
     with pytest.raises(ESystemUnavailable) as exc:

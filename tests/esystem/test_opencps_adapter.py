@@ -68,7 +68,8 @@ def test_wrong_group_finds_nothing(sim):
 
 @pytest.mark.parametrize(("fault", "reason"), [("down", "http_503"), ("500", "http_500"),
                                                ("garbage", "garbage"),
-                                               ("wrong-password", "auth")])
+                                               ("wrong-password", "auth"),
+                                               ("huge", "too_large")])
 def test_faults_are_unavailable(sim, fault, reason):
     sim.fault(fault)
     with pytest.raises(ESystemUnavailable) as exc:
@@ -134,3 +135,23 @@ def test_no_credential_in_the_log(sim, caplog):
                password="cfg-s3cret")
     assert "unavailable: http_500" in caplog.text and host in caplog.text
     assert "s3cret" not in caplog.text
+
+
+def test_the_catalog_is_fetched_once_for_many_kiosks_and_kept(sim):
+    """Twenty searches at once cost the e-system one `/serviceinfos`; when it then fails,
+    the catalog already fetched is still served."""
+    async def go():
+        es = make_esystem(hall_for(sim.url))
+        try:
+            before = sim.state.catalog_fetches
+            results = await asyncio.gather(*(es.procedures() for _ in range(20)))
+            fetched = sim.state.catalog_fetches - before
+            es._catalog_at = -1e9  # as if the 10 minutes were over
+            sim.fault("500")
+            stale = await es.procedures()
+            return results, fetched, stale
+        finally:
+            await es.aclose()
+    results, fetched, stale = asyncio.run(go())
+    assert fetched == 1
+    assert all(len(r) == 12 for r in results) and len(stale) == 12
