@@ -44,16 +44,34 @@ def procedure_from(row: dict) -> Procedure | None:
     return Procedure(**values)
 
 
+class CatalogError(ValueError):
+    """A catalog file that cannot be used; the message names the file and why."""
+
+
 def load_catalog(path: str | Path) -> list[Procedure]:
     """The procedures of a `.json` (a list, or OpenCPS's `{total, data}`) or `.csv` file."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8-sig")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise CatalogError(f"esystem.catalog: cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise CatalogError(f"esystem.catalog: {path} is not UTF-8 text") from None
     if path.suffix.lower() == ".json":
-        data = json.loads(text)
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise CatalogError(f"esystem.catalog: {path} is not valid JSON: {exc}") from None
         rows = data.get("data", []) if isinstance(data, dict) else data
+        if not isinstance(rows, list):
+            raise CatalogError(f"esystem.catalog: {path} holds no list of procedures")
     else:
         rows = list(csv.DictReader(text.splitlines()))
-    return [p for p in (procedure_from(r) for r in rows if isinstance(r, dict)) if p]
+    found = [p for p in (procedure_from(r) for r in rows if isinstance(r, dict)) if p]
+    if rows and not found:
+        raise CatalogError(f"esystem.catalog: no row of {path} has a code and a name (columns "
+                           "code/serviceCode and name/serviceName)")
+    return found
 
 
 def search(catalog: list[Procedure], q: str, limit: int = 50) -> list[Procedure]:
