@@ -287,6 +287,9 @@ class ESystem(_Strict):
                          "without a link or to replace the e-system's catalog")
     timeout_s: float = Field(default=3.0, gt=0, le=3.0, description="an answer later than this "
                              "is treated as the e-system being down")
+    kiosk_lookups_per_minute: int = Field(default=60, ge=1, description="dossier lookups a "
+                                          "minute one kiosk may send (a stuck scanner must "
+                                          "not hammer the province's system)")
 
     @model_validator(mode="after")
     def _linked(self) -> ESystem:

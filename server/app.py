@@ -109,6 +109,8 @@ def create_app(cfg: HallConfig, db_url: str, clock: Clock | None = None, *,
     the_hall.limits = limits
     app.state.kiosk_limiter = SharedLimit(limits, "kiosk", cfg.queue.kiosk_per_minute, 60)
     app.state.login_limiter = SharedLimit(limits, "login", LOGIN_PER_MINUTE, 60)
+    app.state.lookup_limiter = SharedLimit(limits, "esystem", cfg.esystem.kiosk_lookups_per_minute,
+                                           60)
     app.state.ws_clients = set()
     app.state.max_ws_clients = max_ws_clients
     # The last added is outermost: shed load first, so a 503 still carries the headers; the

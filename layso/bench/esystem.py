@@ -62,7 +62,8 @@ def run_esystem(bench_hall: Path, quick: bool) -> dict:
 
             data = load_hall_config(bench_hall).model_dump(mode="json")
             data["esystem"] = {"kind": "opencps", "url": sim_url, "group_id": "35402",
-                               "username": "layso", "password": "layso-sim"}
+                               "username": "layso", "password": "layso-sim",
+                               "kiosk_lookups_per_minute": 1_000_000}
             hall = write_hall_file(parse_hall_config(data), Path(tmp) / "hall.toml")
             server = ServerProcess.spawn(f"sqlite:///{tmp}/es.sqlite3", hall)
             try:

@@ -63,10 +63,17 @@ def _unavailable(exc: ESystemUnavailable) -> JSONResponse:
                         status_code=503, headers={"Retry-After": "30"})
 
 
-@router.get("/dossiers/{code:path}", response_model=DossierOut, responses=responses(503))
+@router.get("/dossiers/{code:path}", response_model=DossierOut, responses=responses(429, 503))
 async def dossier(code: str, request: Request, hall: Hall = Depends(get_hall),
-                  _: Principal = Depends(require(*LOOKERS))) -> object:
+                  p: Principal = Depends(require(*LOOKERS))) -> object:
     code = dossier_code_for(hall.cfg, code)  # 422 before any call goes out
+    if p.kind == "device":  # a kiosk; people at desks look up as they need
+        verdict = await request.app.state.lookup_limiter.hit(p.device_id)
+        if not verdict.allowed:
+            wait = verdict.retry_after
+            raise HTTPException(429, f"Ki-ốt tra cứu quá nhanh; vui lòng chờ {wait} giây. (Too "
+                                f"many lookups from this kiosk; wait {wait} s.)",
+                                headers={"Retry-After": str(wait)})
     try:
         found = await _esystem(request).lookup(code)
     except ESystemUnavailable as exc:

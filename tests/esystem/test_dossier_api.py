@@ -22,7 +22,8 @@ FIELDS = {"code", "status", "status_text", "ready", "procedure", "agency", "rece
 @pytest.fixture(scope="module")
 def live(sim, tmp_path_factory):
     server = LiveServer.start(f"sqlite:///{tmp_path_factory.mktemp('es') / 'h.sqlite3'}",
-                              cfg=hall_for(sim.url), scheduler=False)
+                              cfg=hall_for(sim.url, kiosk_lookups_per_minute=100_000),
+                              scheduler=False)
     server.kiosk = server.client(server.device_token("kiosk-es"))
     yield server
     server.kiosk.close()
@@ -212,3 +213,24 @@ def test_no_credential_on_any_page(sim, live):
                                                "/openapi.json", "/manage", "/panel")]
     texts.append(live.kiosk.get("/api/v1/hall").text)
     assert all("layso-sim" not in t for t in texts)
+
+
+def test_a_kiosk_scanning_too_fast_gets_429_before_any_call(sim, tmp_path):
+    """A stuck scanner: past `kiosk_lookups_per_minute` the kiosk gets 429 with Retry-After
+    and the e-system sees nothing more; an officer is not limited."""
+    cfg = hall_for(sim.url, kiosk_lookups_per_minute=3)
+    server = LiveServer.start(f"sqlite:///{tmp_path / 'r.sqlite3'}", cfg=cfg, scheduler=False)
+    try:
+        code = first(sim, "done")["dossierNo"]
+        with server.client(server.device_token("k")) as kiosk:
+            assert [kiosk.get(f"/api/v1/dossiers/{code}").status_code
+                    for _ in range(3)] == [200, 200, 200]
+            before = sim.state.lookups
+            r = kiosk.get(f"/api/v1/dossiers/{code}")
+            assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
+            assert r.json()["error"] == "rate_limited" and sim.state.lookups == before
+        with server.client(server.login("canbo-r", counter=1)) as officer:
+            assert all(officer.get(f"/api/v1/dossiers/{code}").status_code == 200
+                       for _ in range(5))
+    finally:
+        server.stop()
