@@ -72,6 +72,8 @@ class ServiceOut(BaseModel):
     longest_wait_s: int = 0
     counters: list[int]
     open: bool = True
+    result: bool = Field(default=False, description="the hall's dossier.result_service: the "
+                         "kiosk reaches it by its 'Nhận kết quả hồ sơ' button, not as a service")
 
 
 class TicketBrief(BaseModel):

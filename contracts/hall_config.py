@@ -225,6 +225,15 @@ class RatingLevel(_Strict):
     low: bool = Field(default=False, description="ask for a reason")
 
 
+DEFAULT_LOW_REASONS = (
+    "Thái độ phục vụ chưa tốt",
+    "Thời gian chờ đợi lâu",
+    "Hướng dẫn chưa rõ ràng, đầy đủ",
+    "Phải đi lại nhiều lần",
+    "Trả kết quả chưa đúng hẹn",
+)
+
+
 def _default_levels() -> list[RatingLevel]:
     return [
         RatingLevel(score=1, name="Không hài lòng", name_en="Dissatisfied", low=True),
@@ -236,9 +245,11 @@ def _default_levels() -> list[RatingLevel]:
 class Rating(_Strict):
     window_s: int = Field(default=60, ge=5, le=3600)
     levels: list[RatingLevel] = Field(default_factory=_default_levels)
-    low_reasons: list[str] = Field(default_factory=lambda: [
-        "Chờ quá lâu", "Cán bộ hướng dẫn chưa rõ", "Thái độ phục vụ", "Thủ tục phức tạp",
-    ])
+    # In the words of the criteria a one-stop office is rated on (Decree 61/2018/NĐ-CP, chapter
+    # V, carried on by Decree 118/2025/NĐ-CP; the satisfaction index of Decision 766/QĐ-TTg):
+    # the officer's attitude, the time it took, clear and complete guidance, how many times the
+    # citizen had to come, a result on the day promised. docs/counter-panel.md names them.
+    low_reasons: list[str] = Field(default_factory=lambda: list(DEFAULT_LOW_REASONS))
 
     @model_validator(mode="after")
     def _scale(self) -> Rating:

@@ -49,10 +49,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "vi": "Người cao tuổi, khuyết tật, mang thai…",
         "en": "Elderly, disabled, pregnant…",
     },
-    "btn.scan": {"vi": "Nhận kết quả hồ sơ", "en": "I have a receipt"},
+    "btn.scan": {"vi": "Nhận kết quả hồ sơ", "en": "Collect a result"},
     "btn.scan_sub": {
         "vi": "Quét mã trên giấy hẹn trả kết quả",
-        "en": "Scan its code to collect a result",
+        "en": "Scan the code on your receipt",
+    },
+    "btn.scan_sub_number": {  # the hall has a result counter: a plain number is there too
+        "vi": "Quét mã giấy hẹn, hoặc lấy số",
+        "en": "Scan your receipt, or take a number",
     },
     "btn.back": {"vi": "Quay lại", "en": "Back"},
     "btn.done": {"vi": "Xong", "en": "Done"},
@@ -78,6 +82,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "scan.where": {
         "vi": "Máy quét ở phía dưới màn hình",
         "en": "The scanner is below the screen",
+    },
+    "scan.number": {"vi": "Không mang giấy hẹn?", "en": "No receipt with you?"},
+    "scan.number_sub": {
+        "vi": "Lấy số thứ tự đến quầy trả kết quả",
+        "en": "Take a number for the results counter",
     },
     "scan.invalid": {
         "vi": "Mã vừa quét không đọc được. Vui lòng quét lại mã trên giấy hẹn.",

@@ -170,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
         if not args.no_apps:
             shots = ["--live-shots", str(folder / "shots")] if headless else []
             voice = ["--voice-out", str(folder / "voice")] if headless else []
-            from layso.device_token import write_token_file
+            from common.device_token import write_token_file
 
             # tokens in files at 0600, not on the command line, where `ps` shows them to all
             board_tf, kiosk_tf = (str(write_token_file(folder / "tokens" / f"{n}.token",

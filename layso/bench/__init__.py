@@ -149,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _led(quick: bool) -> dict:
     try:
-        from server.devices.bench import measure_call_to_led
+        from layso.bench.devices import measure_call_to_led
     except ImportError:
         return {"skipped": "the device manager's measurement is not installed"}
     print("call → LED panel (simulated RS-485 line at 9600 baud)", flush=True)

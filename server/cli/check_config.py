@@ -6,8 +6,8 @@ import argparse
 import os
 from pathlib import Path
 
-from layso.options import add_data_options
 from server.cli.common import load_config_or_exit
+from server.cli.options import add_data_options
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -24,9 +24,10 @@ from server.engine.errors import (
     EngineError,
     UnknownTicket,
 )
-from server.engine.selection import Candidate, pick_next
+from server.engine.selection import Candidate
 from server.engine.states import Move, move
 from server.queue.context import Tx
+from server.queue.lanes import LANE_ORDER, first_to_call
 from server.queue.lookups import (
     COUNTER_COLS,
     N_COUNTER,
@@ -147,8 +148,10 @@ def _lane_heads(tx: Tx, day: date, counter: int,
     """The first ticket of each lane this counter draws from: tickets transferred to it, and
     for each of its services, the tickets transferred there and the others. Within a lane the
     engine's order is (priority class, issue order), which the partial index `ix_ticket_lane`
-    keeps, so each head is one index probe; the engine then chooses between the heads. The
-    state test is literal SQL because SQLite matches a partial index only against literals.
+    keeps (`LANE_ORDER`), so each head is one index probe; the engine then chooses between
+    the heads (`first_to_call`, the choice the waiting list repeats: server/queue/lanes.py).
+    The state test is literal SQL because SQLite matches a partial index only against
+    literals.
     Returns the candidates and each head's row (the chosen one is called without reading it
     again: the probe reads the table row anyway, for `target_counter`)."""
     rows = [_TARGET_HEAD.run(tx.s, {"d": day, "c": counter, "t": flag}).fetchone()
@@ -165,9 +168,9 @@ def _lane_heads(tx: Tx, day: date, counter: int,
 # reads the head as the first entry of that partial index: no sort, LIMIT 1.
 _HEAD_COLS = f"SELECT {TICKET_COLS} FROM ticket"
 _LANE_HEAD = Sql(f"{_HEAD_COLS} WHERE day = :d AND service = :s AND transferred = :t AND "
-                 f"{QUEUED_WHERE} ORDER BY priority_rank, id LIMIT 1")
+                 f"{QUEUED_WHERE} ORDER BY {LANE_ORDER} LIMIT 1")
 _TARGET_HEAD = Sql(f"{_HEAD_COLS} WHERE day = :d AND target_counter = :c AND transferred = :t "
-                   f"AND {QUEUED_STATE} ORDER BY priority_rank, id LIMIT 1")
+                   f"AND {QUEUED_STATE} ORDER BY {LANE_ORDER} LIMIT 1")
 
 
 def next_ticket(tx: Tx, number: int,
@@ -176,7 +179,7 @@ def next_ticket(tx: Tx, number: int,
     row, v, t = load_counter(tx, number)
     _require_free(row, v, t)
     candidates, heads = _lane_heads(tx, tx.today, number, cfg.services)
-    choice = pick_next(candidates, number, cfg.services, tx.cfg.queue.transferred_first)
+    choice = first_to_call(candidates, number, cfg.services, tx.cfg.queue.transferred_first)
     if choice is None:
         return None
     t = ticket_from(heads[choice.ticket_id])

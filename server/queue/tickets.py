@@ -47,8 +47,10 @@ def dossier_code_for(cfg: HallConfig, code: str) -> str:
         why_en = (f" The character {stray!r} (U+{ord(stray):04X}) cannot be part of a code."
                   if stray else "")
         raise BadDossierCode(
+            # The officer reads the hall's example, never the regular expression (issue 13);
+            # `pattern` stays in the body for programs.
             f"Mã hồ sơ {code!r} không đúng mẫu (ví dụ {cfg.dossier.example}).{why} (Dossier "
-            f"code {code!r} does not fit the pattern {cfg.dossier.pattern}, e.g. "
+            f"code {code!r} does not match the hall's form, e.g. "
             f"{cfg.dossier.example}.{why_en})",
             pattern=cfg.dossier.pattern, example=cfg.dossier.example,
         )

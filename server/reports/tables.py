@@ -71,9 +71,12 @@ _VISITS = (
     Column("no_show", "Vắng mặt", "No-show"),
     Column("transferred", "Chuyển tiếp", "Transferred"),
 )
+# Every rating Layso records is given on the counter's tablet: the labels say so ("đánh giá
+# tại quầy"), apart from the online ratings of the national portal (issue 13).
 _SATISFACTION = (
-    Column("rated", "Lượt đánh giá", "Ratings"),
-    Column("satisfaction_rate", "Tỷ lệ hài lòng", "Satisfaction rate", "rate"),
+    Column("rated", "Lượt đánh giá tại quầy", "Counter ratings"),
+    Column("satisfaction_rate", "Tỷ lệ hài lòng (đánh giá tại quầy)",
+           "Satisfaction rate (counter ratings)", "rate"),
 )
 _WAIT = _times("wait", "Chờ", "wait")
 _SERVICE = _times("service_time", "Phục vụ", "service")
@@ -104,12 +107,13 @@ DAYS = Table("days", "Theo ngày", "By day", (
     Column("dossiers_received", "Hồ sơ tiếp nhận", "Dossiers received"),
     Column("dossiers_returned", "Hồ sơ trả kết quả", "Dossiers returned"),
 ), "by_day")
-LEVELS = Table("satisfaction", "Mức độ hài lòng", "Satisfaction", (
+# A table's English name is its CSV section's name (a contract): it stays.
+LEVELS = Table("satisfaction", "Mức độ hài lòng (đánh giá tại quầy)", "Satisfaction", (
     Column("score", "Điểm", "Score"), Column("name", "Mức", "Level", "text"),
     Column("name_en", "Mức (EN)", "Level (EN)", "text"), Column("count", "Số lượt", "Count"),
     Column("share", "Tỷ lệ", "Share", "rate"),
 ), "satisfaction.levels")
-REASONS = Table("reasons", "Lý do chưa hài lòng", "Reasons given", (
+REASONS = Table("reasons", "Lý do chưa hài lòng (đánh giá tại quầy)", "Reasons given", (
     Column("reason", "Lý do", "Reason", "text"), Column("count", "Số lượt", "Count"),
 ), "satisfaction.reasons")
 _DOSSIER_FIGURES = (
@@ -143,9 +147,10 @@ KPIS: tuple[Column, ...] = (
     Column("totals.waiting", "Còn chờ", "Still waiting"),
     *_times("totals.wait", "Thời gian chờ", "wait"),
     *_times("totals.service_time", "Thời gian phục vụ", "service time"),
-    Column("satisfaction.rated", "Lượt đánh giá", "Ratings given"),
-    Column("satisfaction.satisfaction_rate", "Tỷ lệ hài lòng và rất hài lòng",
-           "Satisfaction rate (top two levels)", "rate"),
+    Column("satisfaction.rated", "Lượt đánh giá tại quầy", "Counter ratings given"),
+    Column("satisfaction.satisfaction_rate",
+           "Tỷ lệ hài lòng và rất hài lòng (đánh giá tại quầy)",
+           "Satisfaction rate (top two levels, counter ratings)", "rate"),
     Column("dossiers.received", "Hồ sơ tiếp nhận", "Dossiers received"),
     Column("dossiers.returned", "Hồ sơ trả kết quả", "Dossiers returned"),
     Column("dossiers.early", "Trả trước hạn", "Returned early"),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import layso.fonts as fonts
+import common.fonts as fonts
 from contracts.ticket_view import TicketView, sample_ticket_view
 from drivers.printer import render
 from drivers.printer.layout import QR, Paper, Text, ticket_layout, wrap
