@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import secrets
+import socket
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -187,6 +188,16 @@ def make_state(count: int = 330, seed: int = 15, **kw: object) -> SimState:
     return SimState(generate(count, seed=seed), **kw)  # type: ignore[arg-type]
 
 
+def listen(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A listening socket (port 0: any free one), handed to uvicorn, so the address is known
+    before it serves and no port is raced for."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    return sock
+
+
 class SimThread:
     """The simulator under uvicorn in a thread of this process (the demo's e-system)."""
 
@@ -195,16 +206,15 @@ class SimThread:
 
         import uvicorn
 
-        from layso.servers import free_port
-
         self.state = state
-        self.port = port or free_port()
+        self.sock = listen(host, port)
+        self.port = self.sock.getsockname()[1]
         self.url = f"http://{host}:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(build_app(state), host=host, port=self.port,
-                                                    log_level="warning", lifespan="off",
+        self.server = uvicorn.Server(uvicorn.Config(build_app(state), log_level="warning",
+                                                    lifespan="off",
                                                     timeout_graceful_shutdown=1))
-        self.thread = threading.Thread(target=self.server.run, daemon=True,
-                                       name="esystem-sim")
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
+                                       daemon=True, name="esystem-sim")
 
     def start(self, timeout: float = 10) -> SimThread:
         import time
@@ -221,6 +231,7 @@ class SimThread:
         self.server.should_exit = True
         self.server.force_exit = True
         self.thread.join(timeout=5)
+        self.sock.close()
 
     def sample(self, status: str = "releasing") -> str:
         """A dossier code in that status, for the banner's "try it"."""

@@ -11,6 +11,7 @@ The hall file then says `[esystem] kind = "opencps"`, `url` that address, `group
 from __future__ import annotations
 
 import argparse
+import sys
 
 from simulators.esystem.app import FAULTS
 
@@ -30,15 +31,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from layso.servers import free_port
-    from simulators.esystem.app import build_app, make_state
+    from simulators.esystem.app import build_app, listen, make_state
 
     state = make_state(args.dossiers, args.seed, group_id=args.group_id,
                        username=args.username, password=args.password, fault=args.fault,
                        slow_s=args.slow)
-    port = args.port or free_port()
-    print(f"url: http://{args.host}:{port}", flush=True)
+    try:
+        sock = listen(args.host, args.port)
+    except OSError as exc:
+        print(f"layso sim esystem: cannot listen on {args.host}:{args.port}: {exc.strerror}",
+              file=sys.stderr)
+        return 1
+    print(f"url: http://{args.host}:{sock.getsockname()[1]}", flush=True)
     print(f"OpenCPS simulator: {len(state.dossiers)} dossiers, groupId {args.group_id}, "
           f"user {args.username} (password as given), fault {args.fault}", flush=True)
-    uvicorn.run(build_app(state), host=args.host, port=port, log_level="warning")
+    uvicorn.Server(uvicorn.Config(build_app(state), log_level="warning")).run(sockets=[sock])
     return 0
