@@ -278,6 +278,45 @@ class Dossier(_Strict):
         return value
 
 
+class ESystem(_Strict):
+    """The link to the province's one-stop e-system (`[esystem]`), where dossiers live.
+
+    `none` keeps the hall on its own: codes are typed and checked against the pattern only.
+    The password is given inline or, better, as the name of an environment variable, so the
+    hall file can be shared without the secret; it never appears in logs or pages.
+    """
+
+    kind: Literal["none", "opencps", "dvcqg"] = "none"
+    url: str = Field(default="", description="the e-system's base URL, e.g. https://dvc.example.vn")
+    group_id: str = Field(default="", description="OpenCPS site group (the `groupId` header)")
+    username: str = ""
+    password: str = Field(default="", repr=False)
+    password_env: str = Field(default="", description="environment variable holding the password")
+    agency_code: str = Field(default="", description="the national portal's unit code "
+                             "(`madonvi`), for `dvcqg`")
+    catalog: str = Field(default="", description="a CSV or JSON file of procedures, for halls "
+                         "without a link or to replace the e-system's catalog")
+    timeout_s: float = Field(default=3.0, gt=0, le=3.0, description="an answer later than this "
+                             "is treated as the e-system being down")
+    kiosk_lookups_per_minute: int = Field(default=60, ge=1, description="dossier lookups a "
+                                          "minute one kiosk may send (a stuck scanner must "
+                                          "not hammer the province's system)")
+
+    @model_validator(mode="after")
+    def _linked(self) -> ESystem:
+        if self.kind != "none" and not self.url:
+            raise ValueError(f"url: kind {self.kind!r} needs the e-system's url")
+        if self.password and self.password_env:
+            raise ValueError("give password or password_env, not both")
+        return self
+
+    def secret(self) -> str:
+        """The password, read from the environment when `password_env` names a variable."""
+        import os
+
+        return os.environ.get(self.password_env, "") if self.password_env else self.password
+
+
 class Queue(_Strict):
     max_recalls: int = Field(default=3, ge=0, description="recalls before skip is forced")
     transferred_first: bool = Field(default=True, description="a transferred citizen has "
@@ -326,6 +365,7 @@ class HallConfig(_Strict):
     rating: Rating = Field(default_factory=Rating)
     dossier: Dossier = Field(default_factory=Dossier)
     queue: Queue = Field(default_factory=Queue)
+    esystem: ESystem = Field(default_factory=ESystem)
     devices: list[Device] = Field(default_factory=list)
 
     @model_validator(mode="after")

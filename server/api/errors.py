@@ -44,7 +44,8 @@ _MEANING = {
          "while; see Retry-After",
     503: "the server is shedding load (too many requests in flight), or the database is "
          "unavailable for a moment or its disk is full (`error`: overloaded, db_unavailable, "
-         "db_commit_unknown, disk_full); retry after Retry-After",
+         "db_commit_unknown, disk_full), or the one-stop e-system did not answer usefully within "
+         "3 s (esystem_unavailable); retry after Retry-After",
 }
 
 

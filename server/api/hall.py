@@ -39,10 +39,12 @@ async def services(hall: Hall = Depends(get_hall),
 
 
 def device_health(request: Request) -> list[DeviceHealth]:
-    """The devices the server drives, then those that report themselves (kiosk printers)."""
+    """The devices the server drives, then those that report themselves (kiosk printers),
+    then the link to the one-stop e-system when the hall has one."""
     manager = getattr(request.app.state, "devices", None)
     wired = manager.health() if manager is not None else []
-    return [*wired, *request.app.state.reported_health.values()]
+    link = getattr(request.app.state, "esystem_health", None)  # server/api/dossiers.py
+    return [*wired, *request.app.state.reported_health.values(), *([link] if link else [])]
 
 
 @router.get("/api/v1/hall", response_model=Snapshot)

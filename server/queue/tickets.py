@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from contracts.api import TicketOut, TicketState
 from contracts.dossier_code import fits_pattern, normalise_dossier_code, stray_character
+from contracts.hall_config import HallConfig
 from contracts.ticket_view import PRIORITY_MARK, TicketView
 from server.db.database import Sql
 from server.db.models import QUEUED_STATE, Ticket, Visit
@@ -33,8 +34,13 @@ _RECENT_VISITS = 20
 def check_dossier_code(tx: Tx, code: str) -> str:
     """The one stored spelling of a code (contracts/dossier_code.py), or a 422 saying why not.
     Every way a code comes in (a kiosk's ticket, an officer's finish) goes through here."""
+    return dossier_code_for(tx.cfg, code)
+
+
+def dossier_code_for(cfg: HallConfig, code: str) -> str:
+    """`check_dossier_code` without a transaction (an e-system lookup needs none)."""
     code = normalise_dossier_code(code)
-    if not fits_pattern(tx.cfg.dossier.pattern, code):
+    if not fits_pattern(cfg.dossier.pattern, code):
         stray = stray_character(code)
         why = (f" Ký tự {stray!r} (U+{ord(stray):04X}) không dùng được trong mã hồ sơ."
                if stray else "")
@@ -43,10 +49,10 @@ def check_dossier_code(tx: Tx, code: str) -> str:
         raise BadDossierCode(
             # The officer reads the hall's example, never the regular expression (issue 13);
             # `pattern` stays in the body for programs.
-            f"Mã hồ sơ {code!r} không đúng mẫu (ví dụ {tx.cfg.dossier.example}).{why} (Dossier "
+            f"Mã hồ sơ {code!r} không đúng mẫu (ví dụ {cfg.dossier.example}).{why} (Dossier "
             f"code {code!r} does not match the hall's form, e.g. "
-            f"{tx.cfg.dossier.example}.{why_en})",
-            pattern=tx.cfg.dossier.pattern, example=tx.cfg.dossier.example,
+            f"{cfg.dossier.example}.{why_en})",
+            pattern=cfg.dossier.pattern, example=cfg.dossier.example,
         )
     return code
 
