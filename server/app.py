@@ -34,6 +34,9 @@ from server.clock import Clock
 from server.db.database import Database
 from server.deadlines import BODY_TIMEOUT_S, BodyDeadline
 from server.hall import Hall
+from server.outbox import OutboxStore
+from server.outbox.gateways import make_gateway
+from server.outbox.sender import OutboxSender
 from server.overload import LoadShedder
 from server.ratelimit import LOGIN_PER_MINUTE, LimitStore, SharedLimit
 from server.security import SecurityHeaders
@@ -67,6 +70,9 @@ def create_app(cfg: HallConfig, db_url: str, clock: Clock | None = None, *,
             sched = SchedulerLeader(the_hall)
             await sched.start()
         app.state.scheduler = sched
+        # The outbox's sender works where the scheduler runs: one per deployment.
+        outbox.active = lambda: sched is not None and sched.running
+        outbox.start()
         manager = None
         if devices and cfg.devices:
             from server.devices.manager import DeviceManager
@@ -85,6 +91,7 @@ def create_app(cfg: HallConfig, db_url: str, clock: Clock | None = None, *,
             gc.unfreeze()
             if manager is not None:
                 await manager.stop()
+            await outbox.stop()
             if sched is not None:
                 await sched.stop()
             if listener is not None:
@@ -103,6 +110,8 @@ def create_app(cfg: HallConfig, db_url: str, clock: Clock | None = None, *,
     the_hall.limits = limits
     app.state.kiosk_limiter = SharedLimit(limits, "kiosk", cfg.queue.kiosk_per_minute, 60)
     app.state.login_limiter = SharedLimit(limits, "login", LOGIN_PER_MINUTE, 60)
+    outbox = OutboxSender(OutboxStore(db), make_gateway(cfg.notify), the_hall.clock)
+    app.state.outbox = outbox
     app.state.ws_clients = set()
     app.state.max_ws_clients = max_ws_clients
     # The last added is outermost: shed load first, so a 503 still carries the headers; the

@@ -5,6 +5,7 @@
     layso sim rating-box --address 21 --link var/sim/rating0
     layso sim led-panel --address 1 --address 2      # two panels sharing one line
     layso sim printer --tcp 9100                     # the ticket printer (its own options)
+    layso sim notify --port 8025                     # the [notify] webhook gateway
 
 The first line printed is `port: URL` (what the master opens). Typed commands: a key name or
 rating level for keypads and rating boxes, and for every device `state`, `png FILE`,
@@ -47,6 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     printer = sub.add_parser("printer", help="a simulated ticket printer", add_help=False,
                              prefix_chars="\0")
     printer.add_argument("rest", nargs=argparse.REMAINDER)
+    notify = sub.add_parser("notify", help="a notification gateway (the [notify] webhook)")
+    notify.add_argument("--port", type=int, default=8025)
+    notify.add_argument("--token", help="require Authorization: Bearer TOKEN")
 
 
 def _line_options(p: argparse.ArgumentParser) -> None:
@@ -65,6 +69,10 @@ def _line_options(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.device == "notify":
+        from simulators.notify.webhook import main
+
+        return main(args.port, args.token)
     if args.device == "printer":
         module = importlib.import_module("simulators.printer.cli")
         parser = argparse.ArgumentParser(prog="layso sim printer",

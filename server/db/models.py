@@ -284,6 +284,29 @@ class RateLimit(SQLModel, table=True):
     hits: int
 
 
+class Outbox(SQLModel, table=True):
+    """A message to a citizen, written in the transaction of the fact that causes it (an OTP
+    asked for, a remote ticket taken) and sent later by the one sender of the deployment
+    (`server/outbox/`). `next_try_at` is also the claim's lease: a claimed row is due again
+    only once its lease has run out (the sender died mid-send). Sent: `sent_at`; given up:
+    neither `sent_at` nor `next_try_at`. `dedupe_key` makes a fact's message one row however
+    often the fact's request is retried, and is the gateway's idempotency key."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "sent_at", "next_try_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16, description="otp, booking, reminder, turn_near, …")
+    channel: str = Field(max_length=16, description="what `recipient` is: phone (E.164)")
+    recipient: str = Field(max_length=32)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = _ts(nullable=False)
+    attempts: int = 0
+    next_try_at: datetime | None = _ts(nullable=True)
+    sent_at: datetime | None = _ts(nullable=True)
+    last_error: str | None = Field(default=None, max_length=300)
+    dedupe_key: str = Field(unique=True, max_length=64)
+
+
 class Event(SQLModel, table=True):
     __tablename__ = "event"
     __table_args__ = (Index("ix_event_at", "at"), Index("ix_event_type_at", "type", "at"))
