@@ -23,6 +23,7 @@ from server.api import (
     errors,
     hall,
     manage,
+    public,
     reports,
     schema,
     tickets,
@@ -30,6 +31,7 @@ from server.api import (
     ws,
 )
 from server.api import clock as clock_api
+from server.citizens.remote import upkeep as citizens_upkeep
 from server.clock import Clock
 from server.db.database import Database
 from server.deadlines import BODY_TIMEOUT_S, BodyDeadline
@@ -112,6 +114,8 @@ def create_app(cfg: HallConfig, db_url: str, clock: Clock | None = None, *,
     app.state.login_limiter = SharedLimit(limits, "login", LOGIN_PER_MINUTE, 60)
     outbox = OutboxSender(OutboxStore(db), make_gateway(cfg.notify), the_hall.clock)
     app.state.outbox = outbox
+    outbox.maintenance.append(lambda _now: the_hall.write(citizens_upkeep))
+    public.install_limits(app, limits, cfg)
     app.state.ws_clients = set()
     app.state.max_ws_clients = max_ws_clients
     # The last added is outermost: shed load first, so a 503 still carries the headers; the
@@ -123,7 +127,7 @@ def create_app(cfg: HallConfig, db_url: str, clock: Clock | None = None, *,
     app.add_middleware(SecurityHeaders)
     errors.install(app)
     for module in (hall, tickets, counters, counter_views, visits, auth, reports, manage,
-                   clock_api, device_reports, schema, ws):
+                   clock_api, device_reports, schema, public, ws):
         app.include_router(module.router)
     pages.install(app)
     return app

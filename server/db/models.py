@@ -307,6 +307,36 @@ class Outbox(SQLModel, table=True):
     dedupe_key: str = Field(unique=True, max_length=64)
 
 
+class OtpCode(SQLModel, table=True):
+    """The one-time code last sent to a phone (E.164), hashed with a salt of its own; removed
+    when used, replaced by the next code. `tries` wrong answers lock the phone until
+    `locked_until` (`server/citizens/otp.py`)."""
+
+    __tablename__ = "otp_code"
+    __table_args__ = (Index("ix_otp_code_expires", "expires_at"),)
+    phone: str = Field(primary_key=True, max_length=16)
+    salt: str = Field(max_length=32)
+    code_hash: str | None = Field(default=None, max_length=64)
+    expires_at: datetime = _ts(nullable=False)
+    tries: int = 0
+    locked_until: datetime | None = _ts(nullable=True)
+
+
+class RemoteTicket(SQLModel, table=True):
+    """A ticket taken from a phone: the per-phone and per-service limits count these rows.
+    `phone` is erased once `citizens.keep_phone_days` have ended after `day`; nothing public
+    reads this table."""
+
+    __tablename__ = "remote_ticket"
+    __table_args__ = (Index("ix_remote_ticket_day_phone", "day", "phone"),
+                      Index("ix_remote_ticket_day_service", "day", "service"))
+    ticket_id: int = Field(primary_key=True)
+    day: date
+    service: str = Field(max_length=16)
+    phone: str | None = Field(default=None, max_length=16)
+    created_at: datetime = _ts(nullable=False)
+
+
 class Event(SQLModel, table=True):
     __tablename__ = "event"
     __table_args__ = (Index("ix_event_at", "at"), Index("ix_event_type_at", "type", "at"))

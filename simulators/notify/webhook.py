@@ -122,6 +122,18 @@ class WebhookSim:
         return seen
 
 
+    def next_code(self, to: str, after: int, timeout: float = 30.0) -> Received:
+        """The first OTP message to `to` delivered after the first `after` messages."""
+        def found() -> Received | None:
+            return next((m for m in self.delivered[after:] if m.kind == "otp" and m.to == to),
+                        None)
+
+        with self._cond:
+            if not self._cond.wait_for(lambda: found() is not None, timeout):
+                raise TimeoutError(f"no code to {to} after {timeout} s: {self.delivered}")
+            return found()
+
+
 def main(port: int, token: str | None) -> int:
     sim = WebhookSim(port, token).start()
     print(f"url: {sim.url}", flush=True)
