@@ -60,6 +60,7 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("GET", "/q/{ticket_id}"): R(EVERYONE, {200}, "a ticket's QR code: number and queue only"),
     # the citizen's public API (DESIGN "Citizens before the hall"): no token, limited per
     # address and phone; TKQ takes no remote numbers, so the matrix issues none (409)
+    ("GET", "/dat-lich"): R(EVERYONE, {200}, "the citizen's page: a number from a phone"),
     ("GET", "/api/v1/public/services"): R(EVERYONE, {200}, "a phone sees the queue"),
     ("POST", "/api/v1/public/otp"): R(EVERYONE, {202, 429}, "a code to a phone (limited per "
                                       "phone)", body={"phone": "0912345678"}),
