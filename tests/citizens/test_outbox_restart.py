@@ -76,3 +76,32 @@ def test_two_senders_on_postgresql_share_the_work_without_overlap(pg_url, sim):
         assert all(r["sent_at"] is not None for r in OutboxStore(db).rows())
     finally:
         db.dispose()
+
+
+def test_two_servers_on_postgresql_share_limits_and_one_sender(pg_url, sim):
+    """Two servers on one database: the codes per phone are counted together, each message
+    is sent once (only the scheduler's holder sends), and a number taken through one server
+    with a code asked through the other lands in the one queue."""
+    from tests.citizens.conftest import hall_cfg
+
+    cfg = hall_cfg(sim)
+    a = LiveServer.start(pg_url, cfg=cfg)
+    b = LiveServer.start(pg_url, cfg=cfg)
+    try:
+        servers = [a, b, a]
+        for i, live in enumerate(servers):
+            r = httpx.post(f"{live.url}/api/v1/public/otp", json={"phone": "0912345678"})
+            assert r.status_code == 202, (i, r.text)
+            sim.wait_for(i + 1, timeout=60)  # one at a time: the last one is the latest
+        for live in (a, b):
+            r = httpx.post(f"{live.url}/api/v1/public/otp", json={"phone": "0912345678"})
+            assert r.status_code == 429, r.text  # 3 per phone, across both servers
+        code = sim.delivered[-1].code  # the latest code is the one that works
+        r = httpx.post(f"{b.url}/api/v1/public/remote-tickets",
+                       json={"service": "HT", "phone": "0912345678", "otp": code})
+        assert r.status_code == 201, r.text
+        sim.wait_for(4, timeout=60)
+        assert len(sim.requests) == 4 and len({m.key for m in sim.requests}) == 4
+    finally:
+        b.stop()
+        a.stop()
