@@ -98,6 +98,9 @@ class OutboxStore:
                         next_try_at=now + timedelta(seconds=LEASE_S))
                 .returning(t.c.id, t.c.kind, t.c.channel, t.c.recipient, t.c.payload,
                            t.c.attempts, t.c.dedupe_key))
+        with self._connect().connect() as conn:  # a read first: an idle outbox costs no write
+            if conn.execute(select(t.c.id).where(due).limit(1)).first() is None:
+                return []
         with self._connect().begin() as conn:
             rows = conn.execute(stmt).all()
         out = []
