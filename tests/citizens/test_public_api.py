@@ -134,3 +134,21 @@ def test_a_dead_gateway_does_not_hold_a_code_request(citizen_hall, sim):
     kiosk = citizen_hall.client(citizen_hall.device_token("kiosk-1"))
     assert kiosk.post("/api/v1/tickets", json={"service": "HT"}).status_code == 201
     sim.heal()
+
+
+def test_only_the_scheduler_s_process_sends(tmp_path, sim):
+    """A process started without the scheduler (a `--workers` sibling) keeps its sender idle:
+    one sender per deployment."""
+    from tests.citizens.conftest import hall_cfg
+    from tests.support.live import LiveServer
+
+    live = LiveServer.start(f"sqlite:///{tmp_path / 'h.sqlite3'}", cfg=hall_cfg(sim),
+                            scheduler=False)
+    try:
+        assert live.app.state.outbox.active() is False
+        assert httpx.post(f"{live.url}/api/v1/public/otp",
+                          json={"phone": PHONE}).status_code == 202
+        rows = live.app.state.outbox.store.rows()
+        assert len(rows) == 1 and rows[0]["attempts"] == 0  # written, left for the sender
+    finally:
+        live.stop()
