@@ -45,7 +45,7 @@ def test_a_message_outlives_a_killed_server(tmp_path, sim):
     sim.heal()
     again = LiveServer.spawn(db, hall_file)
     try:
-        (msg,) = sim.wait_for(1, timeout=60)  # its backoff (5 s) at most, then sent
+        (msg,) = sim.wait_for(1, timeout=120)  # its backoff (5 s), or a lease (60 s)
         assert msg.kind == "otp" and msg.to == "+84912345678" and msg.code
         r = httpx.post(f"{again.url}/api/v1/public/remote-tickets",
                        json={"service": "HT", "phone": "0912345678", "otp": msg.code})
