@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from contracts.citizens_config import Citizens, Notify
 from contracts.vn_days_off import NATIONAL_DAYS_OFF, NATIONAL_MAKE_UP_DAYS
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -181,6 +182,8 @@ class Service(_Strict):
     avg_service_s: int = Field(default=300, ge=10, description="service time estimate before "
                                "the day has data")
     target_wait_s: int | None = Field(default=None, ge=60)
+    remote: bool = Field(default=False, description="numbers taken from a phone")
+    remote_daily_cap: int | None = Field(default=None, ge=1, description="remote numbers a day")
 
     @model_validator(mode="after")
     def _range(self) -> Service:
@@ -367,6 +370,8 @@ class HallConfig(_Strict):
     queue: Queue = Field(default_factory=Queue)
     esystem: ESystem = Field(default_factory=ESystem)
     devices: list[Device] = Field(default_factory=list)
+    notify: Notify = Field(default_factory=Notify)
+    citizens: Citizens = Field(default_factory=Citizens)
 
     @model_validator(mode="after")
     def _cross_refs(self) -> HallConfig:

@@ -102,12 +102,14 @@ class Hardware:
 
 
 def _demo_hall(cfg: HallConfig, devices: list[dict], url: str,
-               esystem: dict | None = None) -> HallConfig:
+               esystem: dict | None = None, messages: Path | None = None) -> HallConfig:
     data = cfg.model_dump(mode="json")
     data["devices"] = devices
     if esystem is not None:  # the demo's simulated e-system (config/demo.toml keeps "none")
         data["esystem"] = esystem
     data["hall"]["public_url"] = url
+    if messages is not None and data["notify"]["kind"] == "log":
+        data["notify"]["log_file"] = str(messages)  # the codes citizens get, to read
     # Simulated citizens take tickets through the API at many times real speed: lift the
     # per-kiosk guard (the kiosk app keeps its own limit).
     data["queue"]["kiosk_per_minute"] = 1_000_000
@@ -149,7 +151,8 @@ def run(args: argparse.Namespace) -> int:
     server = None
     receipts = None
     try:
-        cfg = _demo_hall(base, hardware.devices, url, _esystem_entry(esystem))
+        cfg = _demo_hall(base, hardware.devices, url, _esystem_entry(esystem),
+                         (folder / "messages.log").resolve())
         hall_file = write_hall_file(cfg, folder / "hall.toml")
         db = f"sqlite:///{(folder / 'hall.sqlite3').resolve()}"
         now = datetime.now(cfg.zone)
@@ -167,6 +170,7 @@ def run(args: argparse.Namespace) -> int:
                                                                admin.password), 2)
         accounts.logins["admin"] = admin
         _welcome(cfg, url, tokens, folder, headless, speed, esystem)
+        _remote_numbers(cfg, url)
         if not args.no_apps:
             shots = ["--live-shots", str(folder / "shots")] if headless else []
             voice = ["--voice-out", str(folder / "voice")] if headless else []
@@ -261,6 +265,23 @@ def _free_port() -> int:
     from layso.servers import free_port
 
     return free_port()
+
+
+def _remote_numbers(cfg: HallConfig, url: str) -> None:
+    """A few citizens take their number from a phone before the day's walk-ins."""
+    from layso.demo_remote import take_remote_numbers
+
+    services = [s.code for s in cfg.services if s.remote]
+    if not services or cfg.notify.kind != "log":
+        return
+    try:
+        got = take_remote_numbers(url, Path(cfg.notify.log_file), services)
+    except Exception as exc:  # the demo goes on without them
+        print(f"  (remote numbers: {exc})", flush=True)
+        return
+    numbers = ", ".join(t["number"] for t in got)
+    print(f"  from phones   {url}/dat-lich   took {numbers} (codes in "
+          f"{cfg.notify.log_file})", flush=True)
 
 
 def _welcome(cfg: HallConfig, url: str, tokens: dict[str, str], folder: Path, headless: bool,

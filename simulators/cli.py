@@ -6,6 +6,7 @@
     layso sim led-panel --address 1 --address 2      # two panels sharing one line
     layso sim printer --tcp 9100                     # the ticket printer (its own options)
     layso sim esystem --port 8090 --fault slow       # the one-stop e-system (OpenCPS REST)
+    layso sim notify --port 8025                     # the [notify] webhook gateway
 
 The first line printed is `port: URL` (what the master opens). Typed commands: a key name or
 rating level for keypads and rating boxes, and for every device `state`, `png FILE`,
@@ -52,6 +53,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for name, (_, text) in OWN_OPTIONS.items():
         own = sub.add_parser(name, help=text, add_help=False, prefix_chars="\0")
         own.add_argument("rest", nargs=argparse.REMAINDER)
+    notify = sub.add_parser("notify", help="a notification gateway (the [notify] webhook)")
+    notify.add_argument("--port", type=int, default=8025)
+    notify.add_argument("--token", help="require Authorization: Bearer TOKEN")
 
 
 def _line_options(p: argparse.ArgumentParser) -> None:
@@ -70,6 +74,10 @@ def _line_options(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.device == "notify":
+        from simulators.notify.webhook import main
+
+        return main(args.port, args.token)
     if args.device in OWN_OPTIONS:
         module_name, text = OWN_OPTIONS[args.device]
         module = importlib.import_module(module_name)

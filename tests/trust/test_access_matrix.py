@@ -58,6 +58,15 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("GET", "/manage"): R(EVERYONE, {200}, "the manager's page"),
     ("GET", "/static/{path}"): R(EVERYONE, {200}, "the pages' scripts and styles"),
     ("GET", "/q/{ticket_id}"): R(EVERYONE, {200}, "a ticket's QR code: number and queue only"),
+    # the citizen's public API (DESIGN "Citizens before the hall"): no token, limited per
+    # address and phone; TKQ takes no remote numbers, so the matrix issues none (409)
+    ("GET", "/dat-lich"): R(EVERYONE, {200}, "the citizen's page: a number from a phone"),
+    ("GET", "/api/v1/public/services"): R(EVERYONE, {200}, "a phone sees the queue"),
+    ("POST", "/api/v1/public/otp"): R(EVERYONE, {202, 429}, "a code to a phone (limited per "
+                                      "phone)", body={"phone": "0912345678"}),
+    ("POST", "/api/v1/public/remote-tickets"): R(
+        EVERYONE, {409, 429}, "a number from a phone, with its code",
+        body={"service": "TKQ", "phone": "0912345678", "otp": "000000"}),
     ("GET", "/openapi.json"): R(EVERYONE, {200}, "DESIGN: OpenAPI at /docs"),
     ("HEAD", "/openapi.json"): R(EVERYONE, {200}, "same"),
     ("GET", "/api/v1/schema/events"): R(EVERYONE, {200}, "the live feed's contract, like "
