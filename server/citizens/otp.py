@@ -42,7 +42,7 @@ def _locked(row: OtpCode | None, now: datetime) -> PhoneLocked | None:
     if row is None or row.locked_until is None or row.locked_until <= now:
         return None
     wait = max(1, math.ceil((row.locked_until - now).total_seconds()))
-    return PhoneLocked(f"Nhập sai mã quá nhiều lần; số điện thoại bị khoá {-(-wait // 60)} "
+    return PhoneLocked(f"Nhập sai mã quá nhiều lần; số điện thoại bị khóa {-(-wait // 60)} "
                        f"phút. (Too many wrong codes; this phone is locked for {wait} s.)",
                        retry_after=wait)
 
@@ -89,7 +89,7 @@ def check(tx: Tx, phone: str, code: str) -> CodeRejected | None:
         row.code_hash = None
         row.locked_until = tx.now + timedelta(seconds=c.otp_lock_s)
         tx.s.add(row)
-        return PhoneLocked(f"Nhập sai mã {c.otp_max_tries} lần; số điện thoại bị khoá "
+        return PhoneLocked(f"Nhập sai mã {c.otp_max_tries} lần; số điện thoại bị khóa "
                            f"{c.otp_lock_s // 60} phút. (Wrong code {c.otp_max_tries} times; "
                            f"this phone is locked for {c.otp_lock_s} s.)",
                            retry_after=c.otp_lock_s)

@@ -46,7 +46,7 @@ def _tomorrow(tx: Tx) -> tuple[datetime, int]:
 def take(tx: Tx, service: str, phone: str, code: str) -> TicketOut | otp.CodeRejected:
     svc = service_cfg(tx, service)
     if not svc.remote:
-        raise RemoteClosed(f"Dịch vụ {svc.name} không cấp số từ xa; mời đến lấy số tại ki-ốt. "
+        raise RemoteClosed(f"Lĩnh vực {svc.name} không cấp số từ xa; mời đến lấy số tại ki-ốt. "
                            f"(Service {svc.name_en} takes no remote numbers; take one at the "
                            "kiosk.)", service=svc.code)
     refused = otp.check(tx, phone, code)
@@ -66,7 +66,7 @@ def take(tx: Tx, service: str, phone: str, code: str) -> TicketOut | otp.CodeRej
                          resets_at=resets, retry_after=wait)
     if svc.remote_daily_cap and _count(tx, RemoteTicket.service == svc.code) \
             >= svc.remote_daily_cap:
-        raise ServiceFull(f"Dịch vụ {svc.name} đã hết số lấy từ xa hôm nay; mời đến lấy số tại "
+        raise ServiceFull(f"Lĩnh vực {svc.name} đã hết số lấy từ xa hôm nay; mời đến lấy số tại "
                           f"ki-ốt. (Service {svc.name_en} has given out all its remote numbers "
                           "today; take one at the kiosk.)", service=svc.code, resets_at=resets)
     out = tk.issue_out(tx, svc.code, None, "vi", None, None)
