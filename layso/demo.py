@@ -170,7 +170,6 @@ def run(args: argparse.Namespace) -> int:
                                                                admin.password), 2)
         accounts.logins["admin"] = admin
         _welcome(cfg, url, tokens, folder, headless, speed, esystem)
-        _remote_numbers(cfg, url)
         if not args.no_apps:
             shots = ["--live-shots", str(folder / "shots")] if headless else []
             voice = ["--voice-out", str(folder / "voice")] if headless else []
@@ -186,6 +185,9 @@ def run(args: argparse.Namespace) -> int:
                                      "--config", str(hall_file),
                                      "--state-dir", str(folder / "kiosk-state"), *shots],
                                     folder / "logs" / "kiosk.log"))
+        # after the apps start (waiting for the codes must not keep the board and kiosk away),
+        # before the simulated day runs (its fast clock would outrun the codes' 5 minutes)
+        _remote_numbers(cfg, url)
         built = build_plan(cfg, start.date(), Demand(per_day=args.citizens), seed=args.seed)
         stop = asyncio.Event()
         receipts = DemoReceipts(hardware.printer_server.url)
