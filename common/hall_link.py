@@ -78,6 +78,7 @@ class HallLink:
     ping_interval: float = 10.0
     open_timeout: float = 5.0
     max_size: int = 2**22
+    log: logging.Logger = log  # the reader's own (the kiosk's -v shows `kiosk.*` only)
     connections: int = 0  # how many times a connection opened (for tests and logs)
     reloads: int = 0  # snapshots loaded over HTTP
     _ws: ClientConnection | None = None
@@ -134,7 +135,7 @@ class HallLink:
             if self._wake.is_set():  # reconnect() asked for it: no backoff
                 continue
             delay = self.backoff.next()
-            log.info("hall link down (%s); retrying in %.1f s", reason, delay)
+            self.log.info("hall link down (%s); retrying in %.1f s", reason, delay)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)
 
@@ -170,7 +171,7 @@ class HallLink:
                 try:
                     message = json.loads(raw)
                 except (UnicodeDecodeError, json.JSONDecodeError):
-                    log.warning("ignored a message that is not JSON: %.80r", raw)
+                    self.log.warning("ignored a message that is not JSON: %.80r", raw)
                     continue
                 if isinstance(message, dict):
                     inbox.put_nowait(message)
@@ -183,11 +184,11 @@ class HallLink:
         kind = message.get("type")
         if kind == "snapshot":
             if last is not None:
-                log.warning("a second snapshot on one connection: taken as a reload")
+                self.log.warning("a second snapshot on one connection: taken as a reload")
             seq = _seq(message)
             if seq is None:
                 raise ValueError("a snapshot without seq")
-            log.info("hall link up: snapshot at seq %s", seq)
+            self.log.info("hall link up: the snapshot's seq is %s", seq)
             self.handlers.snapshot(message, last is None)
             self.backoff.reset()
             return seq
@@ -198,17 +199,18 @@ class HallLink:
             return last  # events before the snapshot cannot be placed
         seq = _seq(message)
         if seq is None:
-            log.warning("malformed event (no seq), reloading the snapshot: %.200s", message)
+            self.log.warning("malformed event (no seq), reloading the snapshot: %.200s", message)
             return await self._reload(last)
         if seq <= last:
             return last
         if seq != last + 1:
-            log.info("event gap %s -> %s: reloading the snapshot", last, seq)
+            self.log.info("event gap %s -> %s: reloading the snapshot", last, seq)
             last = await self._reload(last)
             if seq <= last:
                 return last
             if seq != last + 1:  # the snapshot is older than this event: still a gap
-                log.warning("snapshot at seq %s is behind event %s: folding on", last, seq)
+                self.log.warning("the snapshot (seq %s) is behind event %s: folding on",
+                                 last, seq)
         self.handlers.event(message)
         return seq
 

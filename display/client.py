@@ -91,7 +91,7 @@ class HallClient:
                          closed=self._closed),
             unsequenced=UNSEQUENCED, backoff=Backoff(first=backoff_min, cap=backoff_max),
             describe=_reason, ping_interval=ping_interval, open_timeout=open_timeout,
-            max_size=8 * 2**20)
+            max_size=8 * 2**20, log=log)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._thread_main, name="hall-client",

@@ -31,7 +31,7 @@ class KioskLink:
             self.url, self._load, LinkHandlers(snapshot=self._snapshot, event=self._event,
                                                closed=self._closed),
             unsequenced=UNSEQUENCED, backoff=Backoff(first=0.5, cap=10.0),
-            describe=self._describe, ping_interval=10.0, max_size=2**22)
+            describe=self._describe, ping_interval=10.0, max_size=2**22, log=log)
         self._refresh = asyncio.Event()  # binds to the loop that first waits on it
 
     # ---- the link's deliveries -----------------------------------------------------------
