@@ -72,6 +72,8 @@ class ServiceOut(BaseModel):
     longest_wait_s: int = 0
     counters: list[int]
     open: bool = True
+    result: bool = Field(default=False, description="the hall's dossier.result_service: the "
+                         "kiosk reaches it by its 'Nhận kết quả hồ sơ' button, not as a service")
 
 
 class TicketBrief(BaseModel):
@@ -208,3 +210,27 @@ class DeviceHealth(BaseModel):
     status: str = Field(description="ok, offline, paper_out, near_end, cover_open, unknown, …")
     detail: str = ""
     since: datetime | None = None
+
+
+class DossierOut(BaseModel):
+    """A dossier as the one-stop e-system reports it; never a name or an ID number."""
+
+    code: str
+    status: str = Field(description="processing, ready, returned, supplement, denied, "
+                        "cancelled or unknown")
+    status_text: str = Field(description="the status in plain Vietnamese")
+    ready: bool = Field(description="the result waits at the return counter")
+    procedure: str
+    agency: str
+    received_at: datetime | None
+    due_at: datetime | None
+    released_at: datetime | None
+
+
+class ProcedureOut(BaseModel):
+    code: str
+    name: str
+    field: str
+    duration_text: str
+    fee_text: str
+    papers_text: str

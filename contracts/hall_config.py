@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from contracts.citizens_config import Citizens, Notify
 from contracts.vn_days_off import NATIONAL_DAYS_OFF, NATIONAL_MAKE_UP_DAYS
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -181,6 +182,8 @@ class Service(_Strict):
     avg_service_s: int = Field(default=300, ge=10, description="service time estimate before "
                                "the day has data")
     target_wait_s: int | None = Field(default=None, ge=60)
+    remote: bool = Field(default=False, description="numbers taken from a phone")
+    remote_daily_cap: int | None = Field(default=None, ge=1, description="remote numbers a day")
 
     @model_validator(mode="after")
     def _range(self) -> Service:
@@ -225,6 +228,15 @@ class RatingLevel(_Strict):
     low: bool = Field(default=False, description="ask for a reason")
 
 
+DEFAULT_LOW_REASONS = (
+    "Thái độ phục vụ chưa tốt",
+    "Thời gian chờ đợi lâu",
+    "Hướng dẫn chưa rõ ràng, đầy đủ",
+    "Phải đi lại nhiều lần",
+    "Trả kết quả chưa đúng hẹn",
+)
+
+
 def _default_levels() -> list[RatingLevel]:
     return [
         RatingLevel(score=1, name="Không hài lòng", name_en="Dissatisfied", low=True),
@@ -236,9 +248,11 @@ def _default_levels() -> list[RatingLevel]:
 class Rating(_Strict):
     window_s: int = Field(default=60, ge=5, le=3600)
     levels: list[RatingLevel] = Field(default_factory=_default_levels)
-    low_reasons: list[str] = Field(default_factory=lambda: [
-        "Chờ quá lâu", "Cán bộ hướng dẫn chưa rõ", "Thái độ phục vụ", "Thủ tục phức tạp",
-    ])
+    # In the words of the criteria a one-stop office is rated on (Decree 61/2018/NĐ-CP, chapter
+    # V, carried on by Decree 118/2025/NĐ-CP; the satisfaction index of Decision 766/QĐ-TTg):
+    # the officer's attitude, the time it took, clear and complete guidance, how many times the
+    # citizen had to come, a result on the day promised. docs/counter-panel.md names them.
+    low_reasons: list[str] = Field(default_factory=lambda: list(DEFAULT_LOW_REASONS))
 
     @model_validator(mode="after")
     def _scale(self) -> Rating:
@@ -265,6 +279,45 @@ class Dossier(_Strict):
         except re.error as exc:
             raise ValueError(f"not a valid regular expression: {exc}") from exc
         return value
+
+
+class ESystem(_Strict):
+    """The link to the province's one-stop e-system (`[esystem]`), where dossiers live.
+
+    `none` keeps the hall on its own: codes are typed and checked against the pattern only.
+    The password is given inline or, better, as the name of an environment variable, so the
+    hall file can be shared without the secret; it never appears in logs or pages.
+    """
+
+    kind: Literal["none", "opencps", "dvcqg"] = "none"
+    url: str = Field(default="", description="the e-system's base URL, e.g. https://dvc.example.vn")
+    group_id: str = Field(default="", description="OpenCPS site group (the `groupId` header)")
+    username: str = ""
+    password: str = Field(default="", repr=False)
+    password_env: str = Field(default="", description="environment variable holding the password")
+    agency_code: str = Field(default="", description="the national portal's unit code "
+                             "(`madonvi`), for `dvcqg`")
+    catalog: str = Field(default="", description="a CSV or JSON file of procedures, for halls "
+                         "without a link or to replace the e-system's catalog")
+    timeout_s: float = Field(default=3.0, gt=0, le=3.0, description="an answer later than this "
+                             "is treated as the e-system being down")
+    kiosk_lookups_per_minute: int = Field(default=60, ge=1, description="dossier lookups a "
+                                          "minute one kiosk may send (a stuck scanner must "
+                                          "not hammer the province's system)")
+
+    @model_validator(mode="after")
+    def _linked(self) -> ESystem:
+        if self.kind != "none" and not self.url:
+            raise ValueError(f"url: kind {self.kind!r} needs the e-system's url")
+        if self.password and self.password_env:
+            raise ValueError("give password or password_env, not both")
+        return self
+
+    def secret(self) -> str:
+        """The password, read from the environment when `password_env` names a variable."""
+        import os
+
+        return os.environ.get(self.password_env, "") if self.password_env else self.password
 
 
 class Queue(_Strict):
@@ -315,7 +368,10 @@ class HallConfig(_Strict):
     rating: Rating = Field(default_factory=Rating)
     dossier: Dossier = Field(default_factory=Dossier)
     queue: Queue = Field(default_factory=Queue)
+    esystem: ESystem = Field(default_factory=ESystem)
     devices: list[Device] = Field(default_factory=list)
+    notify: Notify = Field(default_factory=Notify)
+    citizens: Citizens = Field(default_factory=Citizens)
 
     @model_validator(mode="after")
     def _cross_refs(self) -> HallConfig:

@@ -45,8 +45,8 @@ def sample_ticket_view() -> TicketView:
     from datetime import timedelta, timezone
 
     return TicketView(
-        hall_name="Bộ phận Một cửa UBND phường Bến Thành",
-        hall_name_en="One-stop office, Ben Thanh ward",
+        hall_name="Trung tâm Phục vụ hành chính công phường Bến Thành",
+        hall_name_en="Public Administration Service Centre, Ben Thanh ward",
         service_code="HT",
         service_name="Hộ tịch — đăng ký khai sinh, kết hôn",
         service_name_en="Civil status — births, marriages",

@@ -65,7 +65,12 @@ class BoardApp:
         if note.kind == "open":
             self.state = connection(self.state, True, now)
         elif note.kind == "closed":
-            self.state = connection(self.state, False, now, str(note.data or ""))
+            reason = str(note.data or "")
+            if self.state.connected or reason != self.state.lost_reason:
+                # the screen tells citizens only that the board is reconnecting (in
+                # Vietnamese); why is for the technician, here
+                log.warning("lost the server: %s", reason or "no reason given")
+            self.state = connection(self.state, False, now, reason)
         else:
             self.apply(note.data, now)
 
@@ -130,7 +135,7 @@ def run_window(app: BoardApp, *, size: tuple[int, int], fullscreen: bool, rotate
         else:
             app.frame(screen)
         pygame.display.flip()
-        if shots is not None:  # layso.live_shots.PeriodicShots: a board with no screen
+        if shots is not None:  # common.live_shots.PeriodicShots: a board with no screen
             shots.maybe(screen)
         clock.tick(fps)
 

@@ -14,9 +14,9 @@ import os
 import sys
 from pathlib import Path
 
+from common.device_token import TokenError, add_token_options, resolve_token
 from display.model import BoardFilter, parse_counters, parse_services
 from display.voice.options import add_voice_options, speech_options
-from layso.device_token import TokenError, add_token_options, resolve_token
 
 log = logging.getLogger("layso.display")
 TOKEN_ENV = "LAYSO_TOKEN"
@@ -137,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
         app = BoardApp(renderer, client=client, announcer=announcer, filt=filt)
         shots = None
         if args.live_shots:
-            from layso.live_shots import PeriodicShots
+            from common.live_shots import PeriodicShots
 
             shots = PeriodicShots(args.live_shots, "board")
         return run_window(app, size=size, fullscreen=args.fullscreen, rotate=args.rotate,

@@ -9,6 +9,7 @@ can check real pixels.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -37,7 +38,7 @@ RED: Color = (214, 40, 40)
 ORANGE: Color = (255, 150, 40)
 SERVING: Color = (28, 70, 128)
 
-WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
+WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 
 NUMBER_WEIGHT = "ExtraBold"
 LABEL_WEIGHT = "SemiBold"
@@ -54,6 +55,31 @@ class Hotspot:
     size: int
     fg: Color
     bg: Color
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A name the board had to fit (a service, a counter label): the full text, the lines it
+    drew, at which size and where, and the room it had. Tests check `whole` on every one."""
+
+    text: str
+    lines: tuple[str, ...]
+    size: int
+    rects: tuple[Rect, ...]
+    box: Rect
+
+    @property
+    def whole(self) -> bool:
+        """Every word drawn, none cut, each line inside its box."""
+        full = " ".join(unicodedata.normalize("NFC", self.text).split())
+        drawn = " ".join(" ".join(self.lines).split())
+        return drawn == full and all(self.box.contains(r) for r in self.rects)
+
+
+LOST_VI = "Mất kết nối với máy chủ, đang kết nối lại…"
+LOST_DETAIL_VI = "Thông tin trên bảng có thể chưa cập nhật"
+LOST_EN = "Connection to the server lost, reconnecting… The board may be out of date."
+CELL_LABEL_MIN_PX = 30  # px, counter labels at 60 counters on a 1080p board (docs/display.md)
 
 
 @cache
@@ -95,15 +121,25 @@ class Renderer:
         self.english = english
         self.type = typeface or Typeface()
         self.hotspots: dict[str, Hotspot] = {}
+        self.fitted: dict[str, Fitted] = {}
+        self.ticker_text = ""  # the notice line as drawn this frame
+        self._plans: dict[tuple, tuple[int, int, list[tuple[str, ...]]]] = {}
+        self._inline_sizes: dict[tuple, int] = {}
         self._layout_key: tuple | None = None
         self.layout: Layout | None = None
 
     # --- helpers -------------------------------------------------------------------------
+    @staticmethod
+    def _is_lost(state: BoardState) -> bool:
+        return not state.connected and (state.lost_since is not None or state.loaded)
+
     def _layout_for(self, state: BoardState) -> Layout:
-        key = (self.size, len(state.counters), len(state.services), self.orientation)
+        lost = self._is_lost(state)
+        key = (self.size, len(state.counters), len(state.services), self.orientation, lost)
         if key != self._layout_key or self.layout is None:
             self.layout = make_layout(self.size, max(1, len(state.counters)),
-                                      len(state.services), self.orientation)
+                                      len(state.services), self.orientation, lost=lost,
+                                      banner_lines=3 if self.english else 2)
             self._layout_key = key
         return self.layout
 
@@ -154,6 +190,8 @@ class Renderer:
         self.size = surface.get_size()
         layout = self._layout_for(state)
         self.hotspots = {}
+        self.fitted = {}
+        self.ticker_text = ""
         surface.fill(NAVY)
         local = wall.astimezone(_zone(state.timezone))
         self._header(surface, layout, state, local)
@@ -162,7 +200,7 @@ class Renderer:
         self._grid(surface, layout, state, now)
         self._waiting(surface, layout, state)
         self._ticker(surface, layout, state, now)
-        if not state.connected and (state.lost_since is not None or state.loaded):
+        if self._is_lost(state):
             self._lost(surface, layout, state, now)
 
     def _header(self, surface: pygame.Surface, layout: Layout, state: BoardState,
@@ -264,8 +302,11 @@ class Renderer:
         self._call_line(surface, main, latest, fg_number, fg_text, bg)
         service = self._service_name(state, latest.service)
         if service:
-            self._fit_text(surface, service, TEXT_WEIGHT, fg_text, foot_box, bg=bg,
-                           max_size=round(foot_h * 0.8))
+            size = self.type.fit(service, TEXT_WEIGHT, foot_box.w, foot_box.h,
+                                 max_size=round(foot_h * 0.8))
+            rect = self._text(surface, service, TEXT_WEIGHT, size, fg_text, foot_box, bg=bg)
+            self.fitted["call_service"] = Fitted(service, (service,), size, (rect,),
+                                                 foot_box.inflate(0, 2))
 
     def _call_line(self, surface: pygame.Surface, box: Rect, call: CallView, fg_number: Color,
                    fg_text: Color, bg: Color) -> None:
@@ -331,6 +372,9 @@ class Renderer:
     def _recent(self, surface: pygame.Surface, layout: Layout, state: BoardState) -> None:
         r = layout.recent
         self._panel(surface, r, PANEL, layout)
+        if layout.packed:
+            self._recent_strip(surface, layout, state)
+            return
         pad = self._u(layout, 16)
         body = self._heading(surface, layout, r.inflate(-2 * pad, -2 * pad), "VỪA GỌI",
                              "RECENT CALLS")
@@ -363,21 +407,132 @@ class Renderer:
             self._text(surface, f"Quầy {call.counter_label}", "Bold", size, WHITE,
                        Rect(arrow.right + 0.45 * size, cell.y, cell.w, cell.h), bg=PANEL)
 
+    def _recent_strip(self, surface: pygame.Surface, layout: Layout, state: BoardState) -> None:
+        """Many counters: the calls before the latest on one line, as many as fit."""
+        r = layout.recent
+        pad = self._u(layout, 16)
+        inner = r.inflate(-2 * pad, -round(r.h * 0.2))
+        title = "VỪA GỌI" + (" · RECENT" if self.english else "")
+        size = self.type.fit("Quầy 88", "Bold", inner.w, inner.h)
+        title_size = round(size * 0.8)
+        x = self._text(surface, title, LABEL_WEIGHT, title_size, DIM, inner, bg=PANEL).right
+        x += 2 * pad
+        for i, call in enumerate(state.recent[1:]):
+            number_w = self.type.measure(call.number, NUMBER_WEIGHT, size)[0]
+            counter = f"Quầy {call.counter_label}"
+            counter_w = self.type.measure(counter, "Bold", size)[0]
+            width = number_w + 1.7 * size + counter_w
+            if x + width > inner.right:
+                break
+            self._text(surface, call.number, NUMBER_WEIGHT, size, AMBER,
+                       Rect(x, inner.y, number_w, inner.h), bg=PANEL, name=f"recent:{i}")
+            arrow = Rect(x + number_w + 0.3 * size, inner.centery - 0.2 * size, 0.8 * size,
+                         0.4 * size)
+            self._arrow(surface, DIM, arrow)
+            self._text(surface, counter, "Bold", size, WHITE,
+                       Rect(arrow.right + 0.3 * size, inner.y, counter_w, inner.h), bg=PANEL)
+            x += width + 2.5 * size
+
     def _grid(self, surface: pygame.Surface, layout: Layout, state: BoardState,
               now: float) -> None:
         latest = state.latest
         blinking, lit = blink_phase(latest, now)
+        inline = layout.packed and state.counters and self._inline_size(layout, state)
         for i, counter in enumerate(state.counters):
             cell = layout.cell(i)
             is_latest = blinking and latest is not None and latest.counter == counter.number
-            self._counter_cell(surface, layout, cell, counter, is_latest and lit)
+            if inline:
+                self._inline_cell(surface, layout, cell, counter, is_latest and lit, inline)
+            else:
+                self._counter_cell(surface, layout, cell, counter, is_latest and lit)
+
+    @staticmethod
+    def _number_shape(number: str) -> str:
+        """A ticket number's widest look-alike ("A023" → "W888"), so the cells' type size
+        does not jump when a wider number is called."""
+        return "".join("8" if ch.isdigit() else "W" for ch in number)
+
+    def _cell_parts(self, layout: Layout, cell: Rect) -> tuple[Rect, int]:
+        pad = max(3, round(cell.h * 0.12))
+        return cell.inflate(-2 * pad, -2 * pad), pad
+
+    def _inline_size(self, layout: Layout, state: BoardState) -> int:
+        """One type size for every packed cell: the largest at which the widest label and
+        the widest number fit on one line side by side."""
+        inner, pad = self._cell_parts(layout, layout.cell(0))
+        labels = max((c.label for c in state.counters), key=len)
+        numbers = frozenset(self._number_shape(c.ticket) for c in state.counters if c.ticket)
+        key = (labels, numbers, inner.size, layout.cell(0).size)
+        found = self._inline_sizes.get(key)
+        if found is None:
+            if len(self._inline_sizes) > 64:
+                self._inline_sizes.clear()
+            found = self._inline_sizes[key] = self._search_inline(layout, inner, labels,
+                                                                   numbers)
+        return found
+
+    def _search_inline(self, layout: Layout, inner: Rect, labels: str,
+                       numbers: frozenset[str]) -> int:
+        number = max(numbers or {"W888"}, key=lambda n: self.type.measure(n, NUMBER_WEIGHT,
+                                                                          40)[0])
+        lo, hi = 6, max(6, inner.h)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            width = (self.type.measure(labels, LABEL_WEIGHT, mid)[0] + 0.8 * mid
+                     + self.type.measure(number, NUMBER_WEIGHT, mid)[0])
+            tall = self.type.font(NUMBER_WEIGHT, mid).get_linesize()
+            # the line's height holds room for stacked tone marks: labels and numbers have
+            # none, so the line may fill the cell as long as it stays inside it
+            fits = width <= inner.w and tall <= layout.cell(0).h - 4
+            lo, hi = (mid, hi) if fits else (lo, mid - 1)
+        return lo
+
+    def _inline_cell(self, surface: pygame.Surface, layout: Layout, cell: Rect,
+                     counter: CounterView, lit: bool, size: int) -> None:
+        """A packed cell: the counter's label in a badge on the left, its number on the right
+        ("12 │ A023"), both at one size, so the label is as large as the number."""
+        bg, fg, label_fg, border = PANEL, DIM, DIM, None
+        badge_bg = PANEL_HI
+        text = "—"
+        if counter.state == "paused":
+            bg, fg, text = (58, 40, 14), ORANGE, "Tạm dừng"
+        elif counter.ticket and counter.state == "called":
+            bg, fg, label_fg, border = PANEL_HI, AMBER, WHITE, AMBER
+            badge_bg = SERVING
+            text = counter.ticket
+        elif counter.ticket:
+            bg, fg, label_fg = SERVING, WHITE, WHITE
+            badge_bg = PANEL_HI
+            text = counter.ticket
+        if lit:
+            bg, fg, label_fg, badge_bg = AMBER, NAVY, NAVY, AMBER
+        self._panel(surface, cell, bg, layout, border=border)
+        inner, pad = self._cell_parts(layout, cell)
+        label_w = self.type.measure(counter.label, LABEL_WEIGHT, size)[0]
+        badge = Rect(cell.x + max(2, pad // 2), cell.y + max(2, pad // 2),
+                     label_w + pad + round(0.3 * size), cell.h - 2 * max(2, pad // 2))
+        if border:
+            badge = badge.inflate(-2, -4).move(1, 0)
+        pygame.draw.rect(surface, badge_bg, badge, border_radius=self._u(layout, 10))
+        rect = self._text(surface, counter.label, LABEL_WEIGHT, size, label_fg, badge,
+                          align="center", bg=badge_bg)
+        self.fitted[f"label:{counter.number}"] = Fitted(counter.label, (counter.label,), size,
+                                                        (rect,), cell)
+        room = Rect(badge.right, inner.y, inner.right - badge.right, inner.h)
+        if counter.ticket:
+            number_size = size
+        else:
+            number_size = min(size, self.type.fit(text, LABEL_WEIGHT, room.w - pad, room.h))
+        weight = NUMBER_WEIGHT if counter.ticket else LABEL_WEIGHT
+        self._text(surface, text, weight, number_size, fg, room, align="right" if counter.ticket
+                   else "center", bg=bg, name=f"counter:{counter.number}")
 
     def _counter_cell(self, surface: pygame.Surface, layout: Layout, cell: Rect,
                       counter: CounterView, lit: bool) -> None:
         bg, fg, label_fg, border = PANEL, DIM, DIM, None
         text = "—"
         if counter.state == "paused":
-            bg, fg, text = (58, 40, 14), ORANGE, "Tạm nghỉ"
+            bg, fg, text = (58, 40, 14), ORANGE, "Tạm dừng"
         elif counter.ticket and counter.state == "called":
             bg, fg, label_fg, border = PANEL_HI, AMBER, WHITE, AMBER
             text = counter.ticket
@@ -391,8 +546,11 @@ class Renderer:
         inner = cell.inflate(-2 * pad, -2 * pad)
         label_box = Rect(inner.x, inner.y, inner.w, round(inner.h * 0.36))
         number_box = Rect(inner.x, label_box.bottom, inner.w, inner.h - label_box.h)
-        self._fit_text(surface, f"Quầy {counter.label}", LABEL_WEIGHT, label_fg, label_box,
-                       align="center", bg=bg)
+        label = f"Quầy {counter.label}"
+        size = self.type.fit(label, LABEL_WEIGHT, label_box.w, label_box.h)
+        rect = self._text(surface, label, LABEL_WEIGHT, size, label_fg, label_box,
+                          align="center", bg=bg)
+        self.fitted[f"label:{counter.number}"] = Fitted(label, (label,), size, (rect,), cell)
         weight = NUMBER_WEIGHT if counter.ticket else LABEL_WEIGHT
         box = number_box if counter.ticket else number_box.inflate(0, -number_box.h // 3)
         self._fit_text(surface, text, weight, fg, box, align="center", bg=bg,
@@ -407,47 +565,120 @@ class Renderer:
         services = list(state.services)
         if not services:
             return
-        cols = min(layout.waiting_cols, len(services))
-        rows = -(-len(services) // cols)
+        cols, size, plan = self._waiting_plan(layout, body, services, pad)
         col_w = body.w // cols
-        row_h = min(body.h // rows, self._u(layout, 76))
-        size = max(8, min(round(row_h * 0.56), self._u(layout, 38)))
-        for i, service in enumerate(services):
-            col, row = i // rows, i % rows
-            cell = Rect(body.x + col * col_w, body.y + row * row_h, col_w - pad, row_h)
-            self._service_row(surface, cell, service, size)
+        per_col = -(-len(services) // cols)
+        line_h = self.type.font(TEXT_WEIGHT, size).get_linesize()
+        gap = round(0.3 * size)
+        for col in range(cols):
+            chunk = list(zip(services[col * per_col:(col + 1) * per_col],
+                             plan[col * per_col:(col + 1) * per_col], strict=True))
+            used = sum(len(lines) * line_h + gap for _, lines in chunk)
+            extra = min((body.h - used) / max(1, len(chunk)), 0.9 * size)
+            y = float(body.y)
+            for service, lines in chunk:
+                h = len(lines) * line_h + gap + extra
+                cell = Rect(body.x + col * col_w, round(y), col_w - pad, round(h))
+                self._service_row(surface, cell, service, size, lines, line_h)
+                y += h
+
+    def _service_geometry(self, size: int) -> tuple[float, float]:
+        """(badge width with its gap, count width with its gap) at `size`."""
+        return size * 1.65, self.type.measure("888", "Bold", size)[0] + size * 0.5
+
+    def _waiting_plan(self, layout: Layout, body: Rect, services: list[ServiceView],
+                      pad: int) -> tuple[int, int, list[tuple[str, ...]]]:
+        """Columns, one type size and each name's lines: the largest size at which every
+        name is whole (wrapped at spaces onto at most two lines, never cut or abbreviated:
+        a citizen matches it with the name on the kiosk and the slip) and every column
+        holds its services."""
+        cap = self._u(layout, 38)
+        key = (tuple((s.name, bool(s.prefix)) for s in services), tuple(body), cap, pad,
+               layout.waiting_cols)
+        cached = self._plans.get(key)
+        if cached is None:  # the search takes milliseconds; the names rarely change
+            if len(self._plans) > 64:
+                self._plans.clear()
+            cached = self._plans[key] = self._search_plan(layout, body, services, pad, cap)
+        return cached
+
+    def _search_plan(self, layout: Layout, body: Rect, services: list[ServiceView], pad: int,
+                     cap: int) -> tuple[int, int, list[tuple[str, ...]]]:
+        best: tuple[int, int, list[tuple[str, ...]]] | None = None
+        for cols in range(1, min(layout.waiting_cols, len(services)) + 1):
+            lo, hi = 6, max(6, cap)
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                fits = self._waiting_lines(services, mid, cols, body, pad) is not None
+                lo, hi = (mid, hi) if fits else (lo, mid - 1)
+            found = self._waiting_lines(services, lo, cols, body, pad)
+            if found is not None and (best is None or lo > best[1]):
+                best = (cols, lo, found)
+        if best is None:  # not even at 6 px: the longest words on their own lines
+            cols = min(layout.waiting_cols, len(services))
+            return cols, 6, [tuple(s.name.split()) or ("",) for s in services]
+        return best
+
+    def _waiting_lines(self, services: list[ServiceView], size: int, cols: int, body: Rect,
+                       pad: int) -> list[tuple[str, ...]] | None:
+        """Each name's lines at `size` in `cols` columns, or None if one does not fit."""
+        col_w = body.w // cols - pad
+        per_col = -(-len(services) // cols)
+        badge_w, count_w = self._service_geometry(size)
+        lines = []
+        for s in services:
+            name_w = col_w - count_w - (badge_w if s.prefix else 0)
+            wrapped = self.type.wrap(s.name, TEXT_WEIGHT, size, name_w, 2)
+            if wrapped is None:
+                return None
+            lines.append(wrapped)
+        line_h = self.type.font(TEXT_WEIGHT, size).get_linesize()
+        gap = round(0.3 * size)
+        for c in range(cols):
+            chunk = lines[c * per_col:(c + 1) * per_col]
+            if sum(len(x) * line_h + gap for x in chunk) > body.h:
+                return None
+        return lines
 
     def _service_row(self, surface: pygame.Surface, cell: Rect, service: ServiceView,
-                     size: int) -> None:
+                     size: int, lines: tuple[str, ...], line_h: int) -> None:
         count = str(service.waiting)
-        count_w = self.type.measure("888", "Bold", size)[0]
+        badge_w, count_w = self._service_geometry(size)
         x = cell.x
         if service.prefix:
             badge = Rect(x, cell.centery - size * 0.62, size * 1.25, size * 1.24)
             pygame.draw.rect(surface, PANEL_HI, badge, border_radius=max(2, size // 6))
             self._text(surface, service.prefix, "Bold", round(size * 0.8), AMBER, badge,
                        align="center", bg=PANEL_HI)
-            x = badge.right + size * 0.4
-        name_w = cell.right - count_w - size * 0.5 - x
-        name = self.type.ellipsize(service.name, TEXT_WEIGHT, size, int(name_w))
+            x = cell.x + badge_w
+        name_box = Rect(x, cell.y, cell.right - (count_w - size * 0.5) - size * 0.5 - x, cell.h)
         color = WHITE if service.open else DIM
-        self._text(surface, name, TEXT_WEIGHT, size, color, Rect(x, cell.y, name_w, cell.h),
-                   bg=PANEL)
+        top = cell.centery - len(lines) * line_h / 2
+        rects = []
+        for i, line in enumerate(lines):
+            row = Rect(x, round(top + i * line_h), name_box.w, line_h)
+            rects.append(self._text(surface, line, TEXT_WEIGHT, size, color, row, bg=PANEL))
+        self.fitted[f"service:{service.code}"] = Fitted(service.name, lines, size,
+                                                        tuple(rects), name_box.inflate(0, 2))
+        number_w = count_w - size * 0.5
         self._text(surface, count, "Bold", size, AMBER if service.waiting else DIM,
-                   Rect(cell.right - count_w, cell.y, count_w, cell.h), align="right", bg=PANEL,
-                   name=f"waiting:{service.code}")
+                   Rect(cell.right - number_w, cell.y, number_w, cell.h), align="right",
+                   bg=PANEL, name=f"waiting:{service.code}")
 
     def _ticker(self, surface: pygame.Surface, layout: Layout, state: BoardState,
                 now: float) -> None:
         r = layout.ticker
         pygame.draw.rect(surface, TICKER, r)
         pygame.draw.line(surface, AMBER, r.topleft, r.topright, max(2, self._u(layout, 3)))
-        notices = state.notices or ((state.hall_name_en,) if state.hall_name_en else ())
+        # with no notices, the hall's name: its English name only where the hall asks
+        fallback = state.hall_name_en if self.english and state.hall_name_en else state.hall_name
+        notices = state.notices or ((fallback,) if fallback else ())
         if not notices:
             return
         text = "     •     ".join(notices)
         size = max(8, round(r.h * 0.5))
         image = self.type.render(text, TEXT_WEIGHT, size, WHITE)
+        self.ticker_text = text
         gap = r.w // 3
         span = image.get_width() + gap
         speed = 110 * layout.unit  # pixels a second
@@ -465,21 +696,26 @@ class Renderer:
 
     def _lost(self, surface: pygame.Surface, layout: Layout, state: BoardState,
               now: float) -> None:
+        """The red band under the header, in the room the layout kept for it (it covers no
+        call). Citizens read Vietnamese, English second only with --english; why the link
+        is down is for the technician and goes to the log (display/app.py), not the screen."""
         w, h = layout.size
-        shade = pygame.Surface((w, h - layout.header.h - layout.ticker.h), pygame.SRCALPHA)
-        shade.fill((0, 0, 0, 150))
-        surface.blit(shade, (0, layout.header.h))
-        band_h = round(h * (0.12 if layout.orientation == "landscape" else 0.08))
-        band = Rect(0, layout.header.bottom, w, band_h)
+        band = layout.banner or Rect(0, layout.header.bottom, w, round(h * 0.1))
+        under = Rect(0, band.bottom, w, layout.ticker.y - band.bottom)
+        shade = pygame.Surface(under.size, pygame.SRCALPHA)
+        shade.fill((0, 0, 0, 120))
+        surface.blit(shade, under.topleft)
         pygame.draw.rect(surface, RED, band)
         pygame.draw.line(surface, WHITE, band.bottomleft, band.bottomright, 3)
-        since = "" if state.lost_since is None else f" ({duration_vi(now - state.lost_since)})"
-        title = "MẤT KẾT NỐI MÁY CHỦ" + (" · SERVER CONNECTION LOST" if self.english else "")
-        top = Rect(layout.margin, band.y + band_h * 0.08, w - 2 * layout.margin, band_h * 0.52)
-        bottom = Rect(top.x, top.bottom, top.w, band_h * 0.34)
-        self._fit_text(surface, title, "ExtraBold", WHITE, top, align="center", bg=RED,
-                       name="lost")
-        detail = f"Đang kết nối lại…{since}. Thông tin bên dưới có thể chưa cập nhật."
-        if state.lost_reason:  # for the technician: why (e.g. the token was refused)
-            detail += f" [{state.lost_reason}]"
-        self._fit_text(surface, detail, TEXT_WEIGHT, WHITE, bottom, align="center", bg=RED)
+        since = "" if state.lost_since is None else duration_vi(now - state.lost_since)
+        detail = LOST_DETAIL_VI + (f" (đã mất kết nối {since})." if since else ".")
+        lines = [(LOST_VI, "ExtraBold", 0.50, "lost"), (detail, TEXT_WEIGHT, 0.32, "lost_detail")]
+        if self.english:
+            lines = [(LOST_VI, "ExtraBold", 0.40, "lost"),
+                     (detail, TEXT_WEIGHT, 0.25, "lost_detail"),
+                     (LOST_EN, TEXT_WEIGHT, 0.25, "lost_en")]
+        y = band.y + band.h * 0.04
+        for text, weight, share, name in lines:
+            box = Rect(layout.margin, round(y), w - 2 * layout.margin, round(band.h * share))
+            self._fit_text(surface, text, weight, WHITE, box, align="center", bg=RED, name=name)
+            y += band.h * share + band.h * 0.02

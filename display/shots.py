@@ -73,6 +73,8 @@ def shots(config_path: Path | str | None = None) -> list[Shot]:
              "landscape", MONO),
         Shot("disconnected-landscape", board_state(demo, call=False, connected=False),
              LANDSCAPE, "landscape", MONO),
+        Shot("many-counters-disconnected-portrait",
+             board_state(province, call=True, connected=False), PORTRAIT, "portrait", MONO),
         Shot("closed-landscape", closed, LANDSCAPE, "landscape", MONO),
     ]
 

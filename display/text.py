@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pygame
 
-from layso.fonts import checked_font_path
+from common.fonts import checked_font_path
 
 Color = tuple[int, int, int]
 
 _MAX_CACHED = 4000
+_BREAK_BEFORE = frozenset({"và", "—", "–", "-", "&"})  # where a name may break onto a second line
 
 
 @cache
@@ -75,11 +76,43 @@ class Typeface:
         self._fits[key] = lo
         return lo
 
-    def ellipsize(self, text: str, weight: str, size: int, width: int) -> str:
-        """`text`, cut with "…" so that it fits `width` at `size`."""
-        if self.measure(text, weight, size)[0] <= width:
-            return text
-        words = text
-        while words and self.measure(words + "…", weight, size)[0] > width:
-            words = words[:-1]
-        return words.rstrip() + "…"
+    def wrap(self, text: str, weight: str, size: int, width: float,
+             max_lines: int = 2) -> tuple[str, ...] | None:
+        """`text` broken at spaces into at most `max_lines` lines each `width` wide at `size`,
+        or None when it does not fit. Never cuts a word: a name on the board is read whole."""
+        words = unicodedata.normalize("NFC", text).split()
+        if not words:
+            return ("",)
+        lines: list[str] = []
+        line = ""
+        for word in words:
+            trial = f"{line} {word}" if line else word
+            if self.measure(trial, weight, size)[0] <= width:
+                line = trial
+                continue
+            if not line or self.measure(word, weight, size)[0] > width:
+                return None  # one word wider than the line
+            lines.append(line)
+            line = word
+        lines.append(line)
+        if len(lines) > max_lines:
+            return None
+        if len(lines) == 2:
+            return self._two_lines(words, weight, size, width) or tuple(lines)
+        return tuple(lines)
+
+    def _two_lines(self, words: list[str], weight: str, size: int,
+                   width: float) -> tuple[str, str] | None:
+        """The best break of a name in two: at a phrase boundary (after a comma, around a
+        dash, before "và") so that a word of two syllables ("Thể thao") stays together, and
+        the most even one among those: "Lao động — Thương binh / và Xã hội"."""
+        splits = []
+        for i in range(1, len(words)):
+            a, b = " ".join(words[:i]), " ".join(words[i:])
+            wide = max(self.measure(a, weight, size)[0], self.measure(b, weight, size)[0])
+            if wide > width:
+                continue
+            boundary = (words[i - 1].endswith((",", ";", ":")) or words[i] in _BREAK_BEFORE
+                        or (words[i - 1] in _BREAK_BEFORE and words[i - 1] != "và"))
+            splits.append((not boundary, wide, (a, b)))
+        return min(splits)[2] if splits else None

@@ -52,7 +52,7 @@ class KioskApp:
         effects: Callable[[m.Effect], None] | None = None,
         allow_escape: bool = False,
     ) -> None:
-        self.shots = None  # a layso.live_shots.PeriodicShots when run with --live-shots
+        self.shots = None  # a common.live_shots.PeriodicShots when run with --live-shots
         self.kiosk = kiosk
         self.surface = surface
         self.zone = zone
@@ -133,7 +133,7 @@ class KioskApp:
     def _layout(self) -> None:
         kiosk = self.kiosk
         notice = kiosk.paper_missing() and kiosk.settings.show_on_screen_when_no_paper
-        kiosk.per_page = services_per_page(self.canvas.layout, len(kiosk.hall.services), notice)
+        kiosk.per_page = services_per_page(self.canvas.layout, len(kiosk.hall.buttons), notice)
 
     # ---- input ---------------------------------------------------------------------------
 
@@ -210,5 +210,5 @@ class KioskApp:
         pygame.display.flip()
         self.drawn = shown
         self.frames += 1
-        if self.shots is not None:  # layso.live_shots.PeriodicShots: a kiosk with no screen
+        if self.shots is not None:  # common.live_shots.PeriodicShots: a kiosk with no screen
             self.shots.maybe(self.surface)

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from common.device_token import TokenError, add_token_options, resolve_token
 from contracts.hall_config import DEFAULT_CONFIG, HallConfig, HallConfigError, load_hall_config
-from layso.device_token import TokenError, add_token_options, resolve_token
 
 if TYPE_CHECKING:
     from kiosk.journal import Journal
@@ -170,7 +170,7 @@ def _run_app(args: argparse.Namespace, config: HallConfig, server: str,
     io = KioskIO(server, args.token, printer, app.post, journal=journal)
     app.effects = io.submit
     if args.live_shots:
-        from layso.live_shots import PeriodicShots
+        from common.live_shots import PeriodicShots
 
         app.shots = PeriodicShots(args.live_shots, "kiosk")
     scanner = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from layso.fonts import checked_font_path
+from common.fonts import checked_font_path
 
 if TYPE_CHECKING:
     import pygame

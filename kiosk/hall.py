@@ -36,11 +36,13 @@ class ServiceInfo:
     waiting: int = 0
     estimated_wait_s: int = 0
     open: bool = True
+    result: bool = False  # the hall's result service: behind "Nhận kết quả hồ sơ", no button
 
     @classmethod
     def from_api(cls, service: ServiceOut | dict[str, Any]) -> ServiceInfo:
         s = service if isinstance(service, ServiceOut) else ServiceOut.model_validate(service)
-        return cls(s.code, s.name, s.name_en or s.name, s.waiting, s.estimated_wait_s, s.open)
+        return cls(s.code, s.name, s.name_en or s.name, s.waiting, s.estimated_wait_s, s.open,
+                   s.result)
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,18 @@ class HallData:
 
     def service(self, code: str) -> ServiceInfo | None:
         return next((s for s in self.services if s.code == code), None)
+
+    @property
+    def buttons(self) -> tuple[ServiceInfo, ...]:
+        """The services the home screen lists. Collecting a result has one way in, the
+        "Nhận kết quả hồ sơ" button (scan the receipt, or take a plain number there), so the
+        hall's result service is not listed beside it as a second way to the same counter."""
+        return tuple(s for s in self.services if not s.result)
+
+    @property
+    def result_service(self) -> ServiceInfo | None:
+        """The service a citizen without a receipt takes a number for, if the hall has one."""
+        return next((s for s in self.services if s.result), None)
 
     def priority_group(self, code: str) -> PriorityInfo | None:
         return next((p for p in self.priority_groups if p.code == code), None)
@@ -148,7 +162,9 @@ def hall_from_config(config: HallConfig) -> HallData:
         name=config.hall.name,
         name_en=config.hall.name_en,
         timezone=config.hall.timezone,
-        services=tuple(ServiceInfo(s.code, s.name, s.name_en) for s in config.services),
+        services=tuple(ServiceInfo(s.code, s.name, s.name_en,
+                                   result=s.code == config.dossier.result_service)
+                       for s in config.services),
         priority_groups=tuple(
             PriorityInfo(p.code, p.name, p.name_en)
             for p in sorted(config.priority_groups, key=lambda p: p.rank)

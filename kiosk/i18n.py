@@ -49,16 +49,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "vi": "Người cao tuổi, khuyết tật, mang thai…",
         "en": "Elderly, disabled, pregnant…",
     },
-    "btn.scan": {"vi": "Nhận kết quả hồ sơ", "en": "I have a receipt"},
+    "btn.scan": {"vi": "Nhận kết quả hồ sơ", "en": "Collect a result"},
     "btn.scan_sub": {
         "vi": "Quét mã trên giấy hẹn trả kết quả",
-        "en": "Scan its code to collect a result",
+        "en": "Scan the code on your receipt",
+    },
+    "btn.scan_sub_number": {  # the hall has a result counter: a plain number is there too
+        "vi": "Quét mã giấy hẹn, hoặc lấy số",
+        "en": "Scan your receipt, or take a number",
     },
     "btn.back": {"vi": "Quay lại", "en": "Back"},
     "btn.done": {"vi": "Xong", "en": "Done"},
     # priority choice
     "priority.title": {
-        "vi": "Bạn thuộc diện ưu tiên nào?",
+        "vi": "Ông/Bà thuộc diện ưu tiên nào?",
         "en": "Which priority group are you in?",
     },
     "priority.note": {
@@ -79,6 +83,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "vi": "Máy quét ở phía dưới màn hình",
         "en": "The scanner is below the screen",
     },
+    "scan.number": {"vi": "Không mang giấy hẹn?", "en": "No receipt with you?"},
+    "scan.number_sub": {
+        "vi": "Lấy số thứ tự đến quầy trả kết quả",
+        "en": "Take a number for the results counter",
+    },
     "scan.invalid": {
         "vi": "Mã vừa quét không đọc được. Vui lòng quét lại mã trên giấy hẹn.",
         "en": "That code could not be read. Please scan the code on your receipt again.",
@@ -87,8 +96,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "issuing.title": {"vi": "Đang lấy số…", "en": "Getting your number…"},
     "issuing.collect": {"vi": "Nhận kết quả hồ sơ {code}", "en": "Result of dossier {code}"},
     "printing.title": {"vi": "Đang in phiếu…", "en": "Printing your ticket…"},
-    "ticket.title": {"vi": "Số thứ tự của bạn", "en": "Your number"},
-    "ticket.ahead": {"vi": "Người chờ trước bạn: {n}", "en": "People ahead of you: {n}"},
+    "ticket.title": {"vi": "Số thứ tự của Ông/Bà", "en": "Your number"},
+    "ticket.ahead": {"vi": "Người chờ trước Ông/Bà: {n}", "en": "People ahead of you: {n}"},
     "ticket.wait": {"vi": "Chờ dự kiến: khoảng {m} phút", "en": "Estimated wait: about {m} min"},
     "ticket.no_wait": {"vi": "Chờ dự kiến: không phải chờ", "en": "Estimated wait: none"},
     "ticket.counters": {"vi": "Quầy phục vụ: {counters}", "en": "Served at counters: {counters}"},
@@ -101,7 +110,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "vi": "Máy in không in được phiếu: hãy ghi nhớ số này hoặc chụp mã QR",
         "en": "The ticket could not be printed: remember this number or photograph the QR code",
     },
-    "ticket.qr": {"vi": "Theo dõi lượt của bạn", "en": "Follow your turn"},
+    "ticket.qr": {"vi": "Theo dõi lượt của Ông/Bà", "en": "Follow your turn"},
     "ticket.back_in": {
         "vi": "Tự động quay lại sau {s} giây",
         "en": "Back to the start in {s} s",
@@ -117,7 +126,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "The staff have been told. Please wait a moment or ask at the information desk.",
     },
     "printer.unprinted": {
-        "vi": "Số {number} của bạn chưa in được. Khi máy in sẵn sàng, chạm “In lại” để in phiếu.",
+        "vi": "Số thứ tự {number} của Ông/Bà chưa in được. Khi máy in sẵn sàng, "
+        "chạm “In lại” để in phiếu.",
         "en": "Your number {number} could not be printed. When the printer is ready, "
         "touch “Print again” to print it.",
     },
@@ -133,7 +143,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "The printer is ready: touch “Print again” to print ticket {number}",
     },
     "reprint.touch": {
-        "vi": "Chạm “In lại” để in phiếu số {number} của bạn",
+        "vi": "Chạm “In lại” để in phiếu số {number} của Ông/Bà",
         "en": "Touch “Print again” to print your ticket {number}",
     },
     "reprint.offline": {
@@ -168,7 +178,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "closed.today": {"vi": "hôm nay", "en": "today"},
     "closed.tomorrow": {"vi": "ngày mai", "en": "tomorrow"},
     "closed.body": {
-        "vi": "Xin cảm ơn công dân đã đến.",
+        "vi": "Xin cảm ơn Ông/Bà đã đến.",
         "en": "Thank you for coming.",
     },
     # refusals and limits
@@ -179,7 +189,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "busy.title": {"vi": "Vui lòng chờ giây lát", "en": "Please wait a moment"},
     "busy.body": {
-        "vi": "Máy vừa cấp nhiều số liên tiếp. Bạn có thể lấy số sau {s} giây.",
+        "vi": "Máy vừa cấp nhiều số liên tiếp. Ông/Bà có thể lấy số sau {s} giây.",
         "en": "Many numbers were just issued. You can take one in {s} s.",
     },
     # the clock
@@ -189,7 +199,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "weekday.3": {"vi": "Thứ Năm", "en": "Thursday"},
     "weekday.4": {"vi": "Thứ Sáu", "en": "Friday"},
     "weekday.5": {"vi": "Thứ Bảy", "en": "Saturday"},
-    "weekday.6": {"vi": "Chủ Nhật", "en": "Sunday"},
+    "weekday.6": {"vi": "Chủ nhật", "en": "Sunday"},
 }
 
 

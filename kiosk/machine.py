@@ -378,7 +378,7 @@ class Kiosk:
         return self.screen
 
     def pages(self) -> int:
-        return max(1, -(-len(self.hall.services) // max(1, self.per_page)))
+        return max(1, -(-len(self.hall.buttons) // max(1, self.per_page)))
 
     def paper_missing(self) -> bool:
         """The printer cannot print; numbers go on screen (when the hall allows it)."""
@@ -434,6 +434,11 @@ class Kiosk:
         elif isinstance(shown, Scan):
             if target == "back":
                 self._go(Home())
+            elif target == "scan:number" and self.hall.result_service is not None:
+                # no receipt at hand: a plain number for the result counter
+                result = self.hall.result_service
+                if result.open:
+                    return self._start_issue(IssueRequest(result.code, None, self.lang))
         elif target == "reprint":
             return self._start_reprint(shown)
         elif _until(shown) is not None and target in ("done", "back"):
@@ -458,7 +463,7 @@ class Kiosk:
     def _press_home(self, shown: Home, target: str) -> list[Effect] | None:
         if target.startswith("service:"):
             service = self.hall.service(target[8:])
-            if service is None or not service.open:
+            if service is None or not service.open or service.result:
                 return None
             return self._start_issue(IssueRequest(service.code, shown.priority, self.lang))
         if target == "page:next" and shown.page + 1 < self.pages():

@@ -220,7 +220,7 @@ def _home(canvas: Canvas, kiosk: m.Kiosk, screen: m.Home, frame: Frame) -> None:
         canvas.block(t(on_screen_notice_key(kiosk.printer), lang), "SemiBold", 32, WHITE,
                      band.inflate(-canvas.px(40), 0), max_lines=2, min_size=20)
 
-    services = list(kiosk.hall.services)
+    services = list(kiosk.hall.buttons)
     per_page = services_per_page(lay, len(services), notice)
     pages = max(1, -(-len(services) // per_page))
     page = min(screen.page, pages - 1)
@@ -292,7 +292,8 @@ def _footer(canvas: Canvas, kiosk: m.Kiosk, frame: Frame) -> None:
     buttons: list[tuple[str, Color, str, str]] = []
     if kiosk.hall.priority_groups:
         buttons.append(("priority", PRIORITY, "btn.priority", "btn.priority_sub"))
-    buttons.append(("scan", SCAN, "btn.scan", "btn.scan_sub"))
+    sub = "btn.scan_sub_number" if kiosk.hall.result_service is not None else "btn.scan_sub"
+    buttons.append(("scan", SCAN, "btn.scan", sub))
     w = (right - left - gap * (len(buttons) - 1)) // len(buttons)
     for i, (target, color, title, sub) in enumerate(buttons):
         rect = pygame.Rect(left + i * (w + gap), y, w, canvas.px(FOOTER_H))
@@ -406,7 +407,30 @@ def _scan(canvas: Canvas, kiosk: m.Kiosk, frame: Frame) -> None:
                  MUTED, pygame.Rect(words.left, used.bottom + canvas.px(30), words.width,
                                     canvas.px(100)), max_lines=2, align="left", valign="top",
                  min_size=20)
-    _back_button(canvas, lang, frame)
+    back = _back_button(canvas, lang, frame)
+    if kiosk.hall.result_service is not None:
+        _no_receipt_button(canvas, kiosk, frame, back)
+
+
+def _no_receipt_button(canvas: Canvas, kiosk: m.Kiosk, frame: Frame, back: pygame.Rect) -> None:
+    """Beside "Quay lại": a plain number for the result counter, for a citizen without the
+    receipt. The one way to collect a result is this screen; the home screen does not list the
+    result service as well."""
+    lang = kiosk.lang
+    open_ = kiosk.hall.result_service is not None and kiosk.hall.result_service.open
+    rect = pygame.Rect(back.right + canvas.px(GAP), back.top,
+                       canvas.w - canvas.px(MARGIN) - back.right - canvas.px(GAP), back.height)
+    target = "scan:number"
+    canvas.button(target, rect, SCAN, enabled=open_, pressed=frame.pressed == target)
+    inner = pygame.Rect(rect.left + canvas.px(36), rect.top + canvas.px(10),
+                        rect.width - canvas.px(136), rect.height - canvas.px(20))
+    head = pygame.Rect(inner.left, inner.top, inner.width, inner.height * 0.56)
+    foot = pygame.Rect(inner.left, head.bottom, inner.width, inner.height - head.height)
+    canvas.block(t("scan.number", lang), "Bold", 42, WHITE, head, max_lines=1, align="left",
+                 valign="bottom", min_size=22)
+    canvas.block(t("scan.number_sub", lang), "Medium", 28, WHITE, foot, max_lines=1,
+                 align="left", valign="top", min_size=16)
+    canvas.chevron((rect.right - canvas.px(52), rect.centery), canvas.px(46), WHITE)
 
 
 # ---- a ticket on its way and the ticket ----------------------------------------------------

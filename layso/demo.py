@@ -101,10 +101,15 @@ class Hardware:
             self.line.stop()
 
 
-def _demo_hall(cfg: HallConfig, devices: list[dict], url: str) -> HallConfig:
+def _demo_hall(cfg: HallConfig, devices: list[dict], url: str,
+               esystem: dict | None = None, messages: Path | None = None) -> HallConfig:
     data = cfg.model_dump(mode="json")
     data["devices"] = devices
+    if esystem is not None:  # the demo's simulated e-system (config/demo.toml keeps "none")
+        data["esystem"] = esystem
     data["hall"]["public_url"] = url
+    if messages is not None and data["notify"]["kind"] == "log":
+        data["notify"]["log_file"] = str(messages)  # the codes citizens get, to read
     # Simulated citizens take tickets through the API at many times real speed: lift the
     # per-kiosk guard (the kiosk app keeps its own limit).
     data["queue"]["kiosk_per_minute"] = 1_000_000
@@ -141,11 +146,13 @@ def run(args: argparse.Namespace) -> int:
     url = f"http://127.0.0.1:{port}"
 
     hardware = Hardware.start(base, folder / "receipts")
+    esystem = _start_esystem()
     procs: list[subprocess.Popen] = []
     server = None
     receipts = None
     try:
-        cfg = _demo_hall(base, hardware.devices, url)
+        cfg = _demo_hall(base, hardware.devices, url, _esystem_entry(esystem),
+                         (folder / "messages.log").resolve())
         hall_file = write_hall_file(cfg, folder / "hall.toml")
         db = f"sqlite:///{(folder / 'hall.sqlite3').resolve()}"
         now = datetime.now(cfg.zone)
@@ -162,11 +169,12 @@ def run(args: argparse.Namespace) -> int:
         accounts = accounts_from_tokens(cfg, sim_tokens, login(url, admin.username,
                                                                admin.password), 2)
         accounts.logins["admin"] = admin
-        _welcome(cfg, url, tokens, folder, headless, speed)
+        _welcome(cfg, url, tokens, folder, headless, speed, esystem)
+        _remote_numbers(cfg, url)
         if not args.no_apps:
             shots = ["--live-shots", str(folder / "shots")] if headless else []
             voice = ["--voice-out", str(folder / "voice")] if headless else []
-            from layso.device_token import write_token_file
+            from common.device_token import write_token_file
 
             # tokens in files at 0600, not on the command line, where `ps` shows them to all
             board_tf, kiosk_tf = (str(write_token_file(folder / "tokens" / f"{n}.token",
@@ -223,7 +231,21 @@ def run(args: argparse.Namespace) -> int:
                   + (f", {receipts.failed} failed (first: {receipts.first_error})"
                      if receipts.failed else ""), flush=True)
         hardware.stop()
+        esystem.stop()
         print("Stopped.", flush=True)
+
+
+def _start_esystem():  # -> SimThread
+    """The simulated one-stop e-system (OpenCPS REST) the demo hall looks dossiers up in."""
+    from simulators.esystem.app import SimThread, make_state
+
+    return SimThread(make_state()).start()
+
+
+def _esystem_entry(sim) -> dict:  # noqa: ANN001 - a SimThread
+    st = sim.state
+    return {"kind": "opencps", "url": sim.url, "group_id": st.group_id,
+            "username": st.username, "password": st.password}
 
 
 def _wait_for_ctrl_c() -> None:
@@ -245,8 +267,25 @@ def _free_port() -> int:
     return free_port()
 
 
+def _remote_numbers(cfg: HallConfig, url: str) -> None:
+    """A few citizens take their number from a phone before the day's walk-ins."""
+    from layso.demo_remote import take_remote_numbers
+
+    services = [s.code for s in cfg.services if s.remote]
+    if not services or cfg.notify.kind != "log":
+        return
+    try:
+        got = take_remote_numbers(url, Path(cfg.notify.log_file), services)
+    except Exception as exc:  # the demo goes on without them
+        print(f"  (remote numbers: {exc})", flush=True)
+        return
+    numbers = ", ".join(t["number"] for t in got)
+    print(f"  from phones   {url}/dat-lich   took {numbers} (codes in "
+          f"{cfg.notify.log_file})", flush=True)
+
+
 def _welcome(cfg: HallConfig, url: str, tokens: dict[str, str], folder: Path, headless: bool,
-             speed: float | None) -> None:
+             speed: float | None, esystem=None) -> None:  # noqa: ANN001 - a SimThread
     first = cfg.counters[0].number
     pace = "as fast as it can" if speed is None else f"{speed:g}× real time"
     lines = [
@@ -261,6 +300,9 @@ def _welcome(cfg: HallConfig, url: str, tokens: dict[str, str], folder: Path, he
         "    its simulated officer stops there (the citizen it had called is yours) and works "
         "it again when you sign out",
         f"  a simulated day runs at {pace}; the devices are simulated on a pseudo-terminal",
+        *([f"  e-system      {esystem.url}   (simulated OpenCPS, {len(esystem.state.dossiers)} "
+           f"dossiers; try {url}/api/v1/dossiers/{esystem.sample()} signed in)"]
+          if esystem is not None else []),
         f"  every ticket prints on the simulated printer: receipts in {folder / 'receipts'}",
     ]
     if headless:

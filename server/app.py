@@ -20,9 +20,11 @@ from server.api import (
     counter_views,
     counters,
     device_reports,
+    dossiers,
     errors,
     hall,
     manage,
+    public,
     reports,
     schema,
     tickets,
@@ -30,10 +32,16 @@ from server.api import (
     ws,
 )
 from server.api import clock as clock_api
+from server.api.dossiers import initial_health
+from server.citizens.remote import upkeep as citizens_upkeep
 from server.clock import Clock
 from server.db.database import Database
 from server.deadlines import BODY_TIMEOUT_S, BodyDeadline
+from server.esystem import make_esystem
 from server.hall import Hall
+from server.outbox import OutboxStore
+from server.outbox.gateways import make_gateway
+from server.outbox.sender import OutboxSender
 from server.overload import LoadShedder
 from server.ratelimit import LOGIN_PER_MINUTE, LimitStore, SharedLimit
 from server.security import SecurityHeaders
@@ -67,6 +75,9 @@ def create_app(cfg: HallConfig, db_url: str, clock: Clock | None = None, *,
             sched = SchedulerLeader(the_hall)
             await sched.start()
         app.state.scheduler = sched
+        # The outbox's sender works where the scheduler runs: one per deployment.
+        outbox.active = lambda: sched is not None and sched.running
+        outbox.start()
         manager = None
         if devices and cfg.devices:
             from server.devices.manager import DeviceManager
@@ -85,10 +96,12 @@ def create_app(cfg: HallConfig, db_url: str, clock: Clock | None = None, *,
             gc.unfreeze()
             if manager is not None:
                 await manager.stop()
+            await outbox.stop()
             if sched is not None:
                 await sched.stop()
             if listener is not None:
                 await listener.stop()
+            await app.state.esystem.aclose()
             db.dispose()
 
     app = FastAPI(title="Layso queue server", version="1", lifespan=lifespan,
@@ -98,11 +111,19 @@ def create_app(cfg: HallConfig, db_url: str, clock: Clock | None = None, *,
     app.state.devices = None
     app.state.reported_health = {}
     app.state.scheduler = None
+    app.state.esystem = make_esystem(cfg)
+    app.state.esystem_health = initial_health(cfg)
     # Counted in the database, so every process and server on it shares them.
     limits = LimitStore(db)
     the_hall.limits = limits
     app.state.kiosk_limiter = SharedLimit(limits, "kiosk", cfg.queue.kiosk_per_minute, 60)
     app.state.login_limiter = SharedLimit(limits, "login", LOGIN_PER_MINUTE, 60)
+    app.state.lookup_limiter = SharedLimit(limits, "esystem", cfg.esystem.kiosk_lookups_per_minute,
+                                           60)
+    outbox = OutboxSender(OutboxStore(db), make_gateway(cfg.notify), the_hall.clock)
+    app.state.outbox = outbox
+    outbox.maintenance.append(lambda _now: the_hall.write(citizens_upkeep))
+    public.install_limits(app, limits, cfg)
     app.state.ws_clients = set()
     app.state.max_ws_clients = max_ws_clients
     # The last added is outermost: shed load first, so a 503 still carries the headers; the
@@ -114,7 +135,7 @@ def create_app(cfg: HallConfig, db_url: str, clock: Clock | None = None, *,
     app.add_middleware(SecurityHeaders)
     errors.install(app)
     for module in (hall, tickets, counters, counter_views, visits, auth, reports, manage,
-                   clock_api, device_reports, schema, ws):
+                   clock_api, device_reports, schema, dossiers, public, ws):
         app.include_router(module.router)
     pages.install(app)
     return app

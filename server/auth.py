@@ -261,7 +261,8 @@ class TokenResolver:
 def add_user(s: Session, username: str, role: Role, password: str, now: datetime,
              full_name: str = "") -> User:
     if s.exec(select(User).where(User.username == username)).first() is not None:
-        raise EngineError(f"user {username!r} already exists")
+        raise EngineError(f"Tài khoản {username!r} đã tồn tại. (User {username!r} already "
+                          "exists.)")
     user = User(username=username, role=role.value, password_hash=hash_password(password),
                 full_name=full_name, created_at=now)
     s.add(user)
@@ -272,7 +273,8 @@ def add_user(s: Session, username: str, role: Role, password: str, now: datetime
 def add_device(s: Session, name: str, kind: DeviceKind, counter: int | None,
                now: datetime) -> tuple[Device, str]:
     if s.exec(select(Device).where(Device.name == name)).first() is not None:
-        raise EngineError(f"device {name!r} already exists (revoke it first to replace it)")
+        raise EngineError(f"Thiết bị {name!r} đã tồn tại; hãy thu hồi trước khi thay. (Device "
+                          f"{name!r} already exists; revoke it first to replace it.)")
     token = new_token()
     dev = Device(name=name, kind=kind.value, counter=counter, token_hash=token_hash(token),
                  created_at=now)
@@ -317,7 +319,7 @@ def check_lock(locked_until: datetime | None, now: datetime) -> None:
     if locked_until is not None and locked_until > now:
         wait_s = math.ceil((locked_until - now).total_seconds())
         minutes = math.ceil(wait_s / 60)
-        raise LockedOut(f"Tài khoản tạm khoá do nhập sai nhiều lần; thử lại sau {minutes} "
+        raise LockedOut(f"Tài khoản tạm khóa do nhập sai nhiều lần; thử lại sau {minutes} "
                         f"phút. (Too many failed logins; try again in {minutes} min.)",
                         retry_after=wait_s)
 

@@ -5,6 +5,8 @@
     layso sim rating-box --address 21 --link var/sim/rating0
     layso sim led-panel --address 1 --address 2      # two panels sharing one line
     layso sim printer --tcp 9100                     # the ticket printer (its own options)
+    layso sim esystem --port 8090 --fault slow       # the one-stop e-system (OpenCPS REST)
+    layso sim notify --port 8025                     # the [notify] webhook gateway
 
 The first line printed is `port: URL` (what the master opens). Typed commands: a key name or
 rating level for keypads and rating boxes, and for every device `state`, `png FILE`,
@@ -23,6 +25,10 @@ from pathlib import Path
 from typing import Any
 
 DEVICES = ("led-panel", "led-board", "keypad", "rating-box", "modbus-display", "printer")
+# not on the bus: each parses its own options (simulators.<name>.cli)
+OWN_OPTIONS = {"printer": ("simulators.printer.cli", "a simulated ticket printer"),
+               "esystem": ("simulators.esystem.cli", "a simulated one-stop e-system (OpenCPS "
+                           "REST, faults)")}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,10 +49,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             p.add_argument("--levels", type=int, default=3, help="rating keys, 2-9")
         elif name == "modbus-display":
             p.add_argument("--digits", type=int, default=4)
-    # its options belong to simulators.printer.cli, imported only when it runs: take them all
-    printer = sub.add_parser("printer", help="a simulated ticket printer", add_help=False,
-                             prefix_chars="\0")
-    printer.add_argument("rest", nargs=argparse.REMAINDER)
+    # their options belong to their own cli modules, imported only when one runs: take them all
+    for name, (_, text) in OWN_OPTIONS.items():
+        own = sub.add_parser(name, help=text, add_help=False, prefix_chars="\0")
+        own.add_argument("rest", nargs=argparse.REMAINDER)
+    notify = sub.add_parser("notify", help="a notification gateway (the [notify] webhook)")
+    notify.add_argument("--port", type=int, default=8025)
+    notify.add_argument("--token", help="require Authorization: Bearer TOKEN")
 
 
 def _line_options(p: argparse.ArgumentParser) -> None:
@@ -65,10 +74,14 @@ def _line_options(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.device == "printer":
-        module = importlib.import_module("simulators.printer.cli")
-        parser = argparse.ArgumentParser(prog="layso sim printer",
-                                         description="a simulated ticket printer")
+    if args.device == "notify":
+        from simulators.notify.webhook import main
+
+        return main(args.port, args.token)
+    if args.device in OWN_OPTIONS:
+        module_name, text = OWN_OPTIONS[args.device]
+        module = importlib.import_module(module_name)
+        parser = argparse.ArgumentParser(prog=f"layso sim {args.device}", description=text)
         module.add_arguments(parser)
         return int(module.run(parser.parse_args(args.rest)) or 0)
     try:

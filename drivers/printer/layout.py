@@ -113,9 +113,9 @@ def ticket_layout(view: TicketView, paper: Paper) -> list[Block]:
     blocks.append(Text(f"Số người chờ trước / Ahead: {view.waiting_ahead}", role="ahead"))
     if view.estimated_wait_s > 0:
         minutes = view.estimated_wait_min
-        blocks.append(Text(f"Dự kiến chờ / Wait: {minutes} phút/min", role="wait"))
+        blocks.append(Text(f"Dự kiến chờ (phút) / Wait (min): {minutes}", role="wait"))
     elif view.waiting_ahead == 0:
-        blocks.append(Text("Sắp đến lượt bạn / You are next", role="wait"))
+        blocks.append(Text("Sắp đến lượt Ông/Bà / You are next", role="wait"))
     if view.counters:
         labels = ", ".join(_nfc(c) for c in view.counters)
         blocks.append(Text(f"Quầy / Counters: {labels}", bold=True, role="counters"))

@@ -23,7 +23,7 @@ _TALL = "ẤỖỂỸÁ"  # capitals with stacked marks: the line must have room
 
 @cache
 def _font(weight: str, px: int) -> ImageFont.FreeTypeFont:
-    from layso.fonts import checked_font_path
+    from common.fonts import checked_font_path
 
     return ImageFont.truetype(str(checked_font_path(weight)), px)
 

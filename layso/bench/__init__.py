@@ -27,10 +27,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", type=Path, default=Path("var/bench-results.json"))
     parser.add_argument("--quick", action="store_true", help="fewer samples (a smoke run)")
     parser.add_argument("--skip", action="append", default=[],
-                        choices=["postgres", "busy-day", "led", "board", "history"],
+                        choices=["postgres", "busy-day", "led", "board", "history", "esystem"],
                         help="leave out a part (board: the call → board figures; history: "
                         "ticket, next and snapshot after a year of history and with 5,000 "
-                        "waiting)")
+                        "waiting; esystem: dossier lookups through the server with the "
+                        "simulated e-system)")
     parser.add_argument("--client", choices=["raw", "httpx"], default="raw",
                         help="the kiosks' HTTP client for the issue figures: raw (a lean "
                         "HTTP/1.1 client, default) or httpx (costs the shared CPU more than the "
@@ -112,6 +113,11 @@ def run(args: argparse.Namespace) -> int:
             server.stop()
         if "history" not in args.skip:
             results["history"] = _history(args.quick)
+        if "esystem" not in args.skip:
+            from layso.bench.esystem import run_esystem
+
+            print("dossier lookups through the server, simulated OpenCPS e-system", flush=True)
+            results["esystem"] = run_esystem(BENCH_HALL, args.quick)
         if "led" not in args.skip:
             results["call_to_led"] = _led(args.quick)
         if "busy-day" not in args.skip:
@@ -143,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _led(quick: bool) -> dict:
     try:
-        from server.devices.bench import measure_call_to_led
+        from layso.bench.devices import measure_call_to_led
     except ImportError:
         return {"skipped": "the device manager's measurement is not installed"}
     print("call → LED panel (simulated RS-485 line at 9600 baud)", flush=True)
@@ -236,6 +242,11 @@ def _table(res: dict) -> None:
     hist = res.get("history") or {}
     for name, r in hist.get("ratios", {}).items():
         print(f"{name + ', CPU':<46}{str(r['cpu']) + '×':>16}{'≤1.2×':>16}")
+    for r in (res.get("esystem") or {}).get("lookups", []):
+        print(f"{'dossier lookups, ' + str(r['kiosks']) + ' kiosk(s) (/s)':<46}"
+              f"{r['lookups_per_s']:>16}{'':>16}")
+        print(f"{'   kiosk lookup time p50 / p99 (ms)':<46}"
+              f"{str(r['p50_ms']) + ' / ' + str(r['p99_ms']):>16}{'<3000':>16}")
     bd = res.get("busy_day") or {}
     if "wall_s" in bd:
         print(f"{'busy day 10,000 tickets: wall (s)':<46}{bd['wall_s']:>16}{'<60':>16}")

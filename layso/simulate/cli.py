@@ -50,7 +50,7 @@ def _behaviour(args: argparse.Namespace) -> Behaviour:
 def _progress(quiet: bool):
     def show(p: Progress) -> None:
         if not quiet:
-            _say(f"  {p.at:%H:%M}  {p.issued:6d} vé/tickets  {p.served:6d} xong/served  "
+            _say(f"  {p.at:%H:%M}  {p.issued:6d} số/tickets  {p.served:6d} xong/served  "
                  f"{p.waiting:5d} chờ/waiting  {p.busy_counters:3d} quầy bận/busy  "
                  f"{p.wall_s:6.1f} s")
     return show

@@ -140,7 +140,7 @@ def format_plan(plan: CounterPlan, cfg_counts: dict[str, int]) -> str:
     def m(s: float | None) -> str:
         return "—" if s is None else f"{s / 60:.1f}"
 
-    head_vi = ("Dịch vụ", "Mục tiêu p90", "Quầy hiện có", "Quầy cần", "p90 khi đủ",
+    head_vi = ("Lĩnh vực", "Mục tiêu p90", "Quầy hiện có", "Quầy cần", "p90 khi đủ",
                "p90 khi thiếu 1")
     head_en = ("service", "target (min)", "counters now", "needed", "p90 then", "p90 one fewer")
     rows = []

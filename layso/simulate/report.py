@@ -112,7 +112,7 @@ def _min(seconds: float | None) -> str:
 
 def format_table(summary: dict[str, Any]) -> str:
     """The per-service table, waits in minutes."""
-    head_vi = ("Dịch vụ", "Quầy", "Lấy số", "Đã phục vụ", "Vắng", "Chuyển", "Chưa phục vụ",
+    head_vi = ("Lĩnh vực", "Quầy", "Lấy số", "Đã phục vụ", "Vắng", "Chuyển", "Chưa phục vụ",
                "Chờ p50", "p90", "p99", "Lâu nhất")
     head_en = ("service", "counters", "issued", "served", "no-show", "transferred", "unserved",
                "wait p50", "p90", "p99", "max (min)")
@@ -139,15 +139,15 @@ def format_table(summary: dict[str, Any]) -> str:
 def format_footer(summary: dict[str, Any]) -> str:
     t = summary["totals"]
     lines = [
-        f"{summary['hall']} {summary['date']}: {t['issued']} vé/tickets, {t['served']} phục vụ/"
+        f"{summary['hall']} {summary['date']}: {t['issued']} số/tickets, {t['served']} phục vụ/"
         f"served, {t['unserved']} chưa gọi tới khi đóng cửa/left at closing, "
         f"{t['refused']} bị từ chối/refused, {summary['ratings']} đánh giá/ratings.",
-        f"Thời gian thực/wall time {summary['wall_s']:.1f} s: {summary['tickets_per_s']} vé/s "
+        f"Thời gian thực/wall time {summary['wall_s']:.1f} s: {summary['tickets_per_s']} số/s "
         f"(tickets/s), {summary['requests']} lệnh/requests "
         f"({summary['requests_per_s']}/s), {summary['steps']} bước/steps.",
     ]
     if t["unserved"]:
-        lines.append("Vé chưa được gọi tính thời gian chờ đến lúc đóng cửa (cận dưới). "
+        lines.append("Số thứ tự chưa được gọi tính thời gian chờ đến lúc đóng cửa (cận dưới). "
                      "(Tickets never called count their wait until closing: a lower bound.)")
     if summary["errors"]:
         errs = ", ".join(f"{k}: {n}" for k, n in summary["errors"].items())

@@ -41,8 +41,9 @@ async def move_clock(body: ClockIn, hall: Hall = Depends(get_hall),
                             "clock; start it with --fake-clock to move time.)")
     if body.at is not None:
         if body.at.tzinfo is None:
-            raise HTTPException(422, "at: give a time with its zone, e.g. "
-                                "2026-11-23T08:00:00+07:00")
+            raise HTTPException(422, "Thời điểm `at` phải có múi giờ, ví dụ "
+                                "2026-11-23T08:00:00+07:00. (at: give a time with its zone, "
+                                "e.g. 2026-11-23T08:00:00+07:00.)")
         if body.at < clock.now():
             raise HTTPException(409, "Thời gian không thể lùi. (Time cannot move backwards.)")
         clock.set(body.at)

@@ -9,6 +9,7 @@ import anyio
 from fastapi import Depends, HTTPException, Path, Request
 
 from server.auth import Principal, TokenResolver
+from server.engine.words import ROLE_VI
 from server.hall import Hall
 from server.queue.context import Tx
 
@@ -19,7 +20,7 @@ MAX_ID = 2**31 - 1
 refused as 422 before it reaches the database, whose driver would fail on it."""
 RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="a row id")]
 
-_UNAUTH = ("Cần đăng nhập: gửi Authorization: Bearer TOKEN. (Sign in first: send "
+_UNAUTH = ("Cần đăng nhập trước. (Sign in first: send "
            "Authorization: Bearer TOKEN.)")
 
 
@@ -80,7 +81,8 @@ async def principal(request: Request, hall: Hall = Depends(get_hall)) -> Princip
 def require(*roles: str) -> Callable[..., Principal]:
     async def check(p: Principal = Depends(principal)) -> Principal:
         if p.role not in roles:
-            raise HTTPException(403, f"Vai trò {p.role} không được làm việc này. (A {p.role} "
+            raise HTTPException(403, f"Vai trò {ROLE_VI.get(p.role, p.role)} không được làm "
+                                f"việc này. (A {p.role} "
                                 f"may not do this; allowed: {', '.join(roles)}.)")
         return p
 

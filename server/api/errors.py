@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterator
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -43,8 +44,31 @@ _MEANING = {
          "while; see Retry-After",
     503: "the server is shedding load (too many requests in flight), or the database is "
          "unavailable for a moment or its disk is full (`error`: overloaded, db_unavailable, "
-         "db_commit_unknown, disk_full); retry after Retry-After",
+         "db_commit_unknown, disk_full), or the one-stop e-system did not answer usefully within "
+         "3 s (esystem_unavailable); retry after Retry-After",
 }
+
+
+# Starlette's own answers (no route, wrong method, …) carry only the English phrase of the
+# status; they get a Vietnamese sentence first, as every other message has (docs/glossary.md).
+_PHRASE_VI = {400: "Yêu cầu không hợp lệ.", 401: "Cần đăng nhập trước.",
+              403: "Không được phép làm việc này.", 404: "Không có địa chỉ này.",
+              405: "Địa chỉ này không nhận phương thức này.",
+              413: "Nội dung yêu cầu quá lớn.", 415: "Kiểu nội dung không được hỗ trợ.",
+              429: "Quá nhiều yêu cầu; vui lòng thử lại sau.",
+              503: "Máy chủ tạm thời không phục vụ được; vui lòng thử lại sau."}
+
+
+def bilingual_detail(status: int, detail: str) -> str:
+    """`detail` as "Vietnamese. (English.)": a bare English status phrase gets its Vietnamese
+    sentence; a detail that already has one is left as it is."""
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        return detail
+    if detail == phrase and status in _PHRASE_VI:
+        return f"{_PHRASE_VI[status]} ({phrase}.)"
+    return detail
 
 
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -73,6 +97,21 @@ def _readable(err: dict) -> str:
     elif err.get("type") == "missing":
         msg = "is required"
     return f"{where}: {msg}"
+
+
+def _readable_vi(err: dict) -> str:
+    """The Vietnamese part names the field (in backticks: a code, not a word) and what is
+    wrong in Vietnamese; pydantic's own words (English) go only in the English part, so no
+    sentence mixes the two languages."""
+    where = _where(tuple(err.get("loc", ())))
+    kind = err.get("type")
+    if kind == "json_invalid":
+        return "nội dung gửi lên không phải JSON hợp lệ"
+    if kind == "extra_forbidden":
+        return f"không có trường `{where}`"
+    if kind == "missing":
+        return f"thiếu trường `{where}`"
+    return f"trường `{where}` có giá trị không hợp lệ"
 
 
 def _calls(dependant: Any) -> Iterator[Callable[..., Any]]:
@@ -165,21 +204,23 @@ def install(app: FastAPI) -> None:
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         errs = exc.errors()
         detail = "; ".join(_readable(e) for e in errs[:5]) or "invalid request"
+        detail_vi = "; ".join(_readable_vi(e) for e in errs[:5]) or "yêu cầu không hợp lệ"
         clean = [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")),
                   "type": str(e.get("type", ""))} for e in errs[:20]]
-        return JSONResponse(error_body(f"Dữ liệu không hợp lệ — {detail}. (Invalid request: "
-                                       f"{detail}.)", "invalid", errors=clean), status_code=422)
+        message = f"Dữ liệu không hợp lệ: {detail_vi}. (Invalid request: {detail}.)"
+        return JSONResponse(error_body(message, "invalid", errors=clean), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400 and exc.__cause__ is not None:
             # FastAPI's "There was an error parsing the body" (e.g. bytes that are not UTF-8):
             # malformed input, so 422 like any other, with words a person can act on.
-            return JSONResponse(error_body("Dữ liệu không hợp lệ — nội dung không phải JSON "
+            return JSONResponse(error_body("Dữ liệu không hợp lệ: nội dung không phải JSON "
                                            "UTF-8. (Invalid request: the body is not UTF-8 "
                                            "JSON.)", "invalid"), status_code=422)
         code = _STATUS_CODES.get(exc.status_code, "error")
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        detail = bilingual_detail(exc.status_code, detail)
         return JSONResponse(error_body(detail, code), status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 

@@ -30,7 +30,8 @@ def check_day(day: date | None, name: str = "date") -> date | None:
     """A day a hall's report can be about. Days at the ends of the calendar (0001-01-01) would
     overflow when turned into UTC bounds, so they are refused with a message, not a 500."""
     if day is not None and not FIRST_DAY <= day <= LAST_DAY:
-        raise HTTPException(422, f"{name}: ngày {day.isoformat()} nằm ngoài {FIRST_DAY.year}–"
+        shown = f"{day.day:02d}/{day.month:02d}/{day.year:04d}"  # year 1 too, as dd/mm/yyyy
+        raise HTTPException(422, f"`{name}`: ngày {shown} nằm ngoài {FIRST_DAY.year}–"
                             f"{LAST_DAY.year}. ({name}: {day.isoformat()} is outside "
                             f"{FIRST_DAY.year}–{LAST_DAY.year}.)")
     return day

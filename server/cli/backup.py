@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from layso.options import add_data_options
+from server.cli.options import add_data_options
 
 
 def add_arguments_for(command: str, parser: argparse.ArgumentParser) -> None:

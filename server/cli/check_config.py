@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
-from layso.options import add_data_options
 from server.cli.common import load_config_or_exit
+from server.cli.options import add_data_options
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,4 +22,18 @@ def run(args: argparse.Namespace) -> int:
     print(f"{args.config}: OK — {cfg.hall.name}: {len(cfg.services)} services, "
           f"{len(cfg.counters)} counters, {len(cfg.priority_groups)} priority groups, "
           f"{len(cfg.devices)} devices, zone {cfg.hall.timezone}")
+    es = cfg.esystem
+    if es.kind != "none":
+        from server.esystem.base import safe_url
+
+        print(f"  e-system: {es.kind} at {safe_url(es.url)}"
+              + (f" as {es.username}" if es.username else ""))
+        if es.password_env and not os.environ.get(es.password_env):
+            print(f"  warning: esystem.password_env names {es.password_env}, which is not set "
+                  "here; set it where the server runs")
+    if es.catalog:
+        from server.esystem.catalog import load_catalog
+
+        print(f"  procedure catalog: {len(load_catalog(es.catalog))} procedures from "
+              f"{es.catalog}")
     return 0

@@ -10,10 +10,19 @@ from contracts.hall_config import HallConfig, HallConfigError, load_hall_config
 
 def load_config_or_exit(args: argparse.Namespace) -> HallConfig:
     try:
-        return load_hall_config(args.config)
+        cfg = load_hall_config(args.config)
     except HallConfigError as exc:
         print(f"layso: config error in {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+    if cfg.esystem.catalog:  # a file the hall names must be readable before anything starts
+        from server.esystem.catalog import CatalogError, load_catalog
+
+        try:
+            load_catalog(cfg.esystem.catalog)
+        except CatalogError as exc:
+            print(f"layso: config error in {args.config}: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
+    return cfg
 
 
 def open_hall(args: argparse.Namespace):

@@ -16,7 +16,7 @@ import socket
 import sys
 from pathlib import Path
 
-from layso.options import DEFAULT_DB
+from server.cli.options import DEFAULT_DB
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")

@@ -10,8 +10,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from layso.options import add_data_options
 from server.cli.dbcheck import database_url_or_exit
+from server.cli.options import add_data_options
 
 
 def _date(text: str) -> date:

@@ -6,9 +6,9 @@ import argparse
 import os
 import sys
 
-from layso.options import add_data_options
 from server.cli.common import load_config_or_exit
 from server.cli.dbcheck import database_url_or_exit, port_or_exit
+from server.cli.options import add_data_options
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

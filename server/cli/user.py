@@ -7,8 +7,8 @@ import argparse
 import sys
 
 from contracts.api import Role
-from layso.options import add_data_options
 from server.cli.common import open_hall
+from server.cli.options import add_data_options
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -284,6 +284,59 @@ class RateLimit(SQLModel, table=True):
     hits: int
 
 
+class Outbox(SQLModel, table=True):
+    """A message to a citizen, written in the transaction of the fact that causes it (an OTP
+    asked for, a remote ticket taken) and sent later by the one sender of the deployment
+    (`server/outbox/`). `next_try_at` is also the claim's lease: a claimed row is due again
+    only once its lease has run out (the sender died mid-send). Sent: `sent_at`; given up:
+    neither `sent_at` nor `next_try_at`. `dedupe_key` makes a fact's message one row however
+    often the fact's request is retried, and is the gateway's idempotency key."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "sent_at", "next_try_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16, description="otp, booking, reminder, turn_near, …")
+    channel: str = Field(max_length=16, description="what `recipient` is: phone (E.164)")
+    recipient: str = Field(max_length=32)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = _ts(nullable=False)
+    attempts: int = 0
+    next_try_at: datetime | None = _ts(nullable=True)
+    sent_at: datetime | None = _ts(nullable=True)
+    last_error: str | None = Field(default=None, max_length=300)
+    dedupe_key: str = Field(unique=True, max_length=64)
+
+
+class OtpCode(SQLModel, table=True):
+    """The one-time code last sent to a phone (E.164), hashed with a salt of its own; removed
+    when used, replaced by the next code. `tries` wrong answers lock the phone until
+    `locked_until` (`server/citizens/otp.py`)."""
+
+    __tablename__ = "otp_code"
+    __table_args__ = (Index("ix_otp_code_expires", "expires_at"),)
+    phone: str = Field(primary_key=True, max_length=16)
+    salt: str = Field(max_length=32)
+    code_hash: str | None = Field(default=None, max_length=64)
+    expires_at: datetime = _ts(nullable=False)
+    tries: int = 0
+    locked_until: datetime | None = _ts(nullable=True)
+
+
+class RemoteTicket(SQLModel, table=True):
+    """A ticket taken from a phone: the per-phone and per-service limits count these rows.
+    `phone` is erased once `citizens.keep_phone_days` have ended after `day`; nothing public
+    reads this table."""
+
+    __tablename__ = "remote_ticket"
+    __table_args__ = (Index("ix_remote_ticket_day_phone", "day", "phone"),
+                      Index("ix_remote_ticket_day_service", "day", "service"))
+    ticket_id: int = Field(primary_key=True)
+    day: date
+    service: str = Field(max_length=16)
+    phone: str | None = Field(default=None, max_length=16)
+    created_at: datetime = _ts(nullable=False)
+
+
 class Event(SQLModel, table=True):
     __tablename__ = "event"
     __table_args__ = (Index("ix_event_at", "at"), Index("ix_event_type_at", "type", "at"))

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
@@ -23,10 +22,8 @@ from typing import Any
 from contracts.api import DeviceHealth
 from drivers.bus.engine import Timing
 from drivers.bus.master import BusEvent, BusMaster
-from drivers.bus.protocol import BlinkMode, Key
-from drivers.modbus.display import ModbusDisplayMaster
+from drivers.bus.protocol import Key
 from server.devices.actions import keypad_action, rating_action
-from server.devices.fit import IDLE, PAUSED, fit_label, fit_number, modbus_number
 from server.devices.health import (
     Status,
     StatusClock,
@@ -34,6 +31,7 @@ from server.devices.health import (
     printer_status,
     standby_status,
 )
+from server.devices.kinds import Device, for_target
 from server.devices.lines import Line, LineLock, Target, build_lines, line_lock_key
 from server.devices.state import Change, HallShow
 from server.engine.errors import EngineError
@@ -63,6 +61,8 @@ class DeviceManager:
         self.error_blink_s = error_blink_s
         self.lines, self.targets = build_lines(list(hall.cfg.devices), self.timing)
         self._by_name = {t.name: t for t in self.targets}
+        # Each target as the object of its kind (server/devices/kinds.py), in hall-file order.
+        self.devices = [for_target(t, self, hall.clock.now) for t in self.targets]
         self._show = HallShow({c.number: c.label for c in hall.cfg.counters})
         self._buffer: list[dict[str, Any]] | None = None
         self._reload_again = False
@@ -117,9 +117,9 @@ class DeviceManager:
         await line.master.start()
         line.owned = True
         log.info("devices: driving %s (%d devices)", line.port, len(line.devices))
-        for t in self.targets:
-            if t.line is line:
-                self._push_device(t)
+        for d in self.devices:
+            if d.target.line is line:
+                d.push(self._show)
         self._refresh_health()
 
     async def _close(self, line: Line) -> None:
@@ -177,8 +177,8 @@ class DeviceManager:
         finally:
             self._buffer = None
         self._show = show
-        for t in self.targets:
-            self._push_device(t)
+        for d in self.devices:
+            d.push(show)
 
     def _on_bus_event(self, ev: dict[str, Any]) -> None:
         """Every committed event, in order, on the loop: fold it in, send what changed."""
@@ -195,94 +195,38 @@ class DeviceManager:
         self._push(change)
 
     def _push(self, change: Change) -> None:
+        """Each device the change concerns gets its new frame; boards wait for the panels."""
         panels: list[asyncio.Future[bool]] = []
-        boards: list[Target] = []
-        for t in self.targets:
-            if not t.live:
+        boards: list[Device] = []
+        for d in self.devices:
+            if not d.target.live or not d.concerns(change):
                 continue
-            if t.kind in ("led_panel", "modbus_display") and t.counter in change.panels | \
-                    change.calls:
-                panels += self._push_device(t, blink=t.counter in change.calls)
-            elif t.kind == "led_board" and change.board:
-                boards.append(t)
-            elif t.kind == "rating_box" and t.counter in change.ratings:
-                self._push_device(t)
+            if d.after_panels:
+                boards.append(d)
+            else:
+                panels += d.push(self._show, blink=d.blinks(change))
         if boards and change.calls and panels:
             self._spawn(self._boards_after(panels, boards))
         else:
-            for t in boards:
-                self._push_device(t, blink=bool(change.calls))
+            for d in boards:
+                d.push(self._show, blink=d.blinks(change))
 
     async def _boards_after(self, panels: list[asyncio.Future[bool]],
-                            boards: list[Target]) -> None:
+                            boards: list[Device]) -> None:
         """A call reaches its counter's panel first (one short frame), then the hall board
         (a long one): the line carries one frame at a time, and the engine would otherwise
         send whichever device it served least recently."""
         await asyncio.wait(panels, timeout=BOARD_AFTER_S)
-        for t in boards:
-            self._push_device(t, blink=True)
-
-    def _push_device(self, t: Target, blink: bool = False) -> list[asyncio.Future[bool]]:
-        """Send `t` everything it should show now (the master sends only what changed);
-        for a panel, the future of its new text."""
-        if not t.live:
-            return []
-        master = t.line.master if t.line else None
-        try:
-            if isinstance(master, ModbusDisplayMaster):
-                number, _ = self._show.panel(t.counter) if t.counter else (None, False)
-                value, warn = modbus_number(number, t.width)
-                self._warn(t, warn)
-                return [master.show(t.address, value)]
-            if isinstance(master, BusMaster) and t.kind == "led_panel":
-                return self._show_panel(master, t, blink)
-            if isinstance(master, BusMaster) and t.kind == "led_board":
-                rows = []
-                for call in self._show.calls[:t.rows]:
-                    number, warn = fit_number(call.number, t.width)
-                    self._warn(t, warn)
-                    label, warn = fit_label(call.label, call.counter, t.label_chars)
-                    self._warn(t, warn)
-                    rows.append((number, label))
-                master.show_lines(t.address, rows)
-                if blink and rows:
-                    master.blink(t.address, self.call_blink_s, BlinkMode.CALL)
-            elif isinstance(master, BusMaster) and t.kind == "rating_box" and t.counter:
-                armed = self._show.armed.get(t.counter)
-                left = (armed.until - self.hall.clock.now()).total_seconds() if armed else 0
-                if armed is not None and left > 0:
-                    master.arm(t.address, min(math.ceil(left), 0xFFFF), armed.tag)
-                else:
-                    master.disarm(t.address)
-        except (ValueError, KeyError) as exc:  # BusError & co.: say so, keep the others going
-            self._warn(t, f"cannot update: {exc}")
-        return []
-
-    def _show_panel(self, master: BusMaster, t: Target,
-                    blink: bool) -> list[asyncio.Future[bool]]:
-        if t.counter is None:
-            self._warn(t, "has no counter in the hall file; it stays blank")
-            return []
-        number, paused = self._show.panel(t.counter)
-        text = PAUSED if paused else IDLE
-        if number:
-            text, warn = fit_number(number, t.width)
-            self._warn(t, warn)
-        label, warn = fit_label(self._show.labels.get(t.counter, str(t.counter)), t.counter,
-                                t.label_chars)
-        self._warn(t, warn)
-        shown = master.show(t.address, text, label)
-        if blink and number:
-            master.blink(t.address, self.call_blink_s, BlinkMode.CALL)
-        return [shown]
+        for d in boards:
+            d.push(self._show, blink=True)
 
     def _error_blink(self, counter: int) -> None:
-        for t in self.targets:
-            if t.live and t.kind == "led_panel" and t.counter == counter:
-                assert t.line is not None and isinstance(t.line.master, BusMaster)
-                t.line.master.blink(t.address, self.error_blink_s, BlinkMode.ERROR)
+        for d in self.devices:
+            if d.target.counter == counter:
+                d.error_blink()
 
-    def _warn(self, t: Target, message: str | None) -> None:
+    def warn(self, t: Target, message: str | None) -> None:
+        """Log a device's problem once (a number too wide, a missing counter)."""
         if message and (t.name, message) not in self._warned:
             self._warned.add((t.name, message))
             log.warning("device %s: %s", t.name, message)

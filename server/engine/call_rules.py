@@ -38,7 +38,7 @@ def out_of_turn(cfg: HallConfig, counter: int, number: str, service: str,
     svc = cfg.service(service)
     name, name_en = (svc.name, svc.name_en) if svc else (service, service)
     return CallNeedsConfirm(
-        f"Số {number} thuộc dịch vụ {name}, quầy {label} không phục vụ dịch vụ này. Bấm "
+        f"Số {number} thuộc lĩnh vực {name}, quầy {label} không phục vụ lĩnh vực này. Bấm "
         f"“Vẫn gọi” nếu chắc chắn muốn gọi. (Ticket {number} is for {name_en}, which counter "
         f"{label} does not serve. Choose “Call anyway” if you are sure.)",
         number=number, reason=OTHER_SERVICE, service=service, service_name=name)

@@ -6,6 +6,8 @@ lives with the rule and not in every endpoint.
 
 from __future__ import annotations
 
+from server.engine.words import MOVE_EN, MOVE_VI, STATE_EN, state_vi
+
 
 class EngineError(Exception):
     code = "refused"
@@ -21,9 +23,12 @@ class IllegalMove(EngineError):
     code = "illegal_move"
 
     def __init__(self, number: str, state: str, move: str) -> None:
+        """`state` a TicketState value, `move` a Move value: each part names them in its
+        own language (server/engine/words.py)."""
         super().__init__(
-            f"Vé {number} đang ở trạng thái {state}, không thể {move}. "
-            f"(Ticket {number} is {state}; cannot {move}.)",
+            f"Số thứ tự {number} đang ở trạng thái “{state_vi(state)}”, không thể "
+            f"{MOVE_VI.get(move, move)}. (Ticket {number} is {STATE_EN.get(state, state)}; "
+            f"cannot {MOVE_EN.get(move, move)} it.)",
             number=number,
             state=state,
             move=move,

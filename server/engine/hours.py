@@ -81,7 +81,7 @@ def check_can_issue(hours: Hours, now: datetime, zone: ZoneInfo) -> Session:
         opens = next_opening(hours, now, zone)
         vi, en = _when(opens, now, zone)
         raise HallClosed(
-            f"Ngoài giờ tiếp nhận. Bộ phận Một cửa mở cửa {vi}. (The hall is closed; it opens "
+            f"Ngoài giờ tiếp nhận. Trung tâm mở cửa {vi}. (The hall is closed; it opens "
             f"{en}.)", opens_at=opens.isoformat() if opens else None,
         )
     if now.astimezone(zone) >= s.cutoff:

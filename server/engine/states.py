@@ -37,23 +37,10 @@ FINAL: frozenset[T] = frozenset({T.served, T.no_show, T.cancelled, T.expired})
 QUEUED: frozenset[T] = frozenset({T.waiting, T.transferred})
 AT_COUNTER: frozenset[T] = frozenset({T.called, T.serving})
 
-_MOVE_WORDS = {
-    Move.call: "gọi (call)",
-    Move.recall: "gọi lại (recall)",
-    Move.start: "bắt đầu phục vụ (start)",
-    Move.skip: "bỏ qua (skip)",
-    Move.finish: "kết thúc (finish)",
-    Move.transfer: "chuyển (transfer)",
-    Move.requeue: "xếp lại hàng (requeue)",
-    Move.cancel: "huỷ (cancel)",
-    Move.expire: "hết hạn (expire)",
-}
-
-
 def move(number: str, state: T | str, action: Move) -> T:
     """The state after `action`, or IllegalMove naming the ticket, its state and the move."""
     state = T(state)
     target = MOVES[action].get(state)
     if target is None:
-        raise IllegalMove(number, state.value, _MOVE_WORDS[action])
+        raise IllegalMove(number, state.value, action.value)
     return target

@@ -24,9 +24,11 @@ from server.engine.errors import (
     EngineError,
     UnknownTicket,
 )
-from server.engine.selection import Candidate, pick_next
+from server.engine.selection import Candidate
 from server.engine.states import Move, move
+from server.engine.words import MOVE_EN, MOVE_VI
 from server.queue.context import Tx
+from server.queue.lanes import LANE_ORDER, first_to_call
 from server.queue.lookups import (
     COUNTER_COLS,
     N_COUNTER,
@@ -93,16 +95,17 @@ def load_counter(tx: Tx, number: int) -> AtCounter:
     return row, v, None if ticket[0] is None else ticket_from(ticket)
 
 
-def _require_visit(tx: Tx, number: int, action: str) -> tuple[CounterRow, VisitRow, TicketRow]:
+def _require_visit(tx: Tx, number: int, action: Move) -> tuple[CounterRow, VisitRow, TicketRow]:
     row, v, t = load_counter(tx, number)
     _require_called(row, v, action)
     return row, v, t
 
 
-def _require_called(row: CounterRow, v: VisitRow | None, action: str) -> None:
+def _require_called(row: CounterRow, v: VisitRow | None, action: Move) -> None:
     if v is None:
         raise CounterIdle(f"Quầy {row.label} không có công dân nào đang được gọi; không thể "
-                          f"{action}. (Counter {row.label} has no called ticket to {action}.)",
+                          f"{MOVE_VI[action]}. (Counter {row.label} has no called ticket to "
+                          f"{MOVE_EN[action]}.)",
                           counter=row.number)
 
 
@@ -113,7 +116,7 @@ def _require_free(row: CounterRow, v: VisitRow | None, t: TicketRow | None) -> N
                           f"{v.status}; finish or skip it first.)", counter=row.number,
                           number=t.number)
     if row.paused:
-        raise CounterPaused(f"Quầy {row.label} đang tạm dừng; hãy tiếp tục (Resume) trước. "
+        raise CounterPaused(f"Quầy {row.label} đang tạm dừng; hãy bấm “Tiếp tục” trước. "
                             f"(Counter {row.label} is paused; resume it first.)",
                             counter=row.number)
 
@@ -147,8 +150,10 @@ def _lane_heads(tx: Tx, day: date, counter: int,
     """The first ticket of each lane this counter draws from: tickets transferred to it, and
     for each of its services, the tickets transferred there and the others. Within a lane the
     engine's order is (priority class, issue order), which the partial index `ix_ticket_lane`
-    keeps, so each head is one index probe; the engine then chooses between the heads. The
-    state test is literal SQL because SQLite matches a partial index only against literals.
+    keeps (`LANE_ORDER`), so each head is one index probe; the engine then chooses between
+    the heads (`first_to_call`, the choice the waiting list repeats: server/queue/lanes.py).
+    The state test is literal SQL because SQLite matches a partial index only against
+    literals.
     Returns the candidates and each head's row (the chosen one is called without reading it
     again: the probe reads the table row anyway, for `target_counter`)."""
     rows = [_TARGET_HEAD.run(tx.s, {"d": day, "c": counter, "t": flag}).fetchone()
@@ -165,9 +170,9 @@ def _lane_heads(tx: Tx, day: date, counter: int,
 # reads the head as the first entry of that partial index: no sort, LIMIT 1.
 _HEAD_COLS = f"SELECT {TICKET_COLS} FROM ticket"
 _LANE_HEAD = Sql(f"{_HEAD_COLS} WHERE day = :d AND service = :s AND transferred = :t AND "
-                 f"{QUEUED_WHERE} ORDER BY priority_rank, id LIMIT 1")
+                 f"{QUEUED_WHERE} ORDER BY {LANE_ORDER} LIMIT 1")
 _TARGET_HEAD = Sql(f"{_HEAD_COLS} WHERE day = :d AND target_counter = :c AND transferred = :t "
-                   f"AND {QUEUED_STATE} ORDER BY priority_rank, id LIMIT 1")
+                   f"AND {QUEUED_STATE} ORDER BY {LANE_ORDER} LIMIT 1")
 
 
 def next_ticket(tx: Tx, number: int,
@@ -176,7 +181,7 @@ def next_ticket(tx: Tx, number: int,
     row, v, t = load_counter(tx, number)
     _require_free(row, v, t)
     candidates, heads = _lane_heads(tx, tx.today, number, cfg.services)
-    choice = pick_next(candidates, number, cfg.services, tx.cfg.queue.transferred_first)
+    choice = first_to_call(candidates, number, cfg.services, tx.cfg.queue.transferred_first)
     if choice is None:
         return None
     t = ticket_from(heads[choice.ticket_id])
@@ -203,14 +208,14 @@ def call_number(tx: Tx, number: int, ticket_number: str, officer_id: int | None,
 def _ticket_by_number(tx: Tx, number: str) -> TicketRow:
     r = _BY_NUMBER.run(tx.s, {"d": tx.today, "n": number}).fetchone()
     if r is None:
-        raise UnknownTicket(f"Hôm nay không có vé số {number}. (No ticket {number} today.)",
+        raise UnknownTicket(f"Hôm nay không có số thứ tự {number}. (No ticket {number} today.)",
                             number=number)
     return ticket_from(r)
 
 
 def recall(tx: Tx, number: int) -> tuple[VisitRow, TicketRow]:
     """Call again; past the hall's limit of recalls the ticket becomes a no-show instead."""
-    row, v, t = _require_visit(tx, number, "gọi lại (recall)")
+    row, v, t = _require_visit(tx, number, Move.recall)
     if v.status != "called":
         raise EngineError(f"Số {t.number} đã đến quầy; không cần gọi lại. (Ticket {t.number} is "
                           f"already being served.)", number=t.number)
@@ -224,7 +229,7 @@ def recall(tx: Tx, number: int) -> tuple[VisitRow, TicketRow]:
 
 
 def start(tx: Tx, number: int) -> tuple[VisitRow, TicketRow]:
-    row, v, t = _require_visit(tx, number, "bắt đầu phục vụ (start)")
+    row, v, t = _require_visit(tx, number, Move.start)
     t.state = move(t.number, t.state, Move.start).value
     v.status = "serving"
     v.started_at = tx.now
@@ -236,7 +241,7 @@ def start(tx: Tx, number: int) -> tuple[VisitRow, TicketRow]:
 
 
 def skip(tx: Tx, number: int) -> tuple[VisitRow, TicketRow]:
-    return _skip(tx, *_require_visit(tx, number, "bỏ qua (skip)"))
+    return _skip(tx, *_require_visit(tx, number, Move.skip))
 
 
 def _skip(tx: Tx, row: CounterRow, v: VisitRow, t: TicketRow) -> tuple[VisitRow, TicketRow]:
@@ -255,10 +260,10 @@ def _skip(tx: Tx, row: CounterRow, v: VisitRow, t: TicketRow) -> tuple[VisitRow,
 
 def finish(tx: Tx, number: int, dossier_code: str | None, outcome: Outcome | None,
            due_date: date | None) -> tuple[VisitRow, TicketRow]:
-    row, v, t = _require_visit(tx, number, "kết thúc (finish)")
+    row, v, t = _require_visit(tx, number, Move.finish)
     code = check_dossier_code(tx, dossier_code) if dossier_code else None
     if outcome == Outcome.transferred:
-        raise BadInput("Dùng Chuyển (Transfer) để chuyển công dân. (Use transfer to send the "
+        raise BadInput("Hãy dùng “Chuyển…” để chuyển công dân. (Use Transfer to send the "
                        "citizen on.)")
     t.state = move(t.number, t.state, Move.finish).value
     t.closed_at = tx.now
@@ -284,17 +289,17 @@ def finish(tx: Tx, number: int, dossier_code: str | None, outcome: Outcome | Non
 def transfer(tx: Tx, number: int, service: str | None, counter: int | None,
              reason: str | None) -> tuple[VisitRow, TicketRow]:
     if (service is None) == (counter is None):
-        raise BadInput("Chuyển đến một dịch vụ hoặc một quầy (chỉ một). (Transfer to a service "
+        raise BadInput("Chuyển đến một lĩnh vực hoặc một quầy (chỉ một). (Transfer to a service "
                        "or to a counter: give exactly one.)")
     row, v, t = load_counter(tx, number)
     if counter is not None:
         counter_cfg(tx, counter)
         if counter == number:
-            raise BadInput(f"Vé đang ở quầy {row.label}. (The ticket is already at this "
+            raise BadInput(f"Số thứ tự này đang ở quầy {row.label}. (The ticket is already at this "
                            "counter.)")
     if service is not None:
         service_cfg(tx, service)
-    _require_called(row, v, "chuyển (transfer)")
+    _require_called(row, v, Move.transfer)
     t.state = move(t.number, t.state, Move.transfer).value
     t.transferred = True
     t.queued_at = tx.now

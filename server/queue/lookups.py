@@ -23,7 +23,7 @@ def service_cfg(tx: Tx, code: str) -> ServiceCfg:
     svc = tx.cfg.service(code)
     if svc is None:
         known = ", ".join(s.code for s in tx.cfg.services)
-        raise UnknownService(f"Không có dịch vụ {code!r}. (Unknown service {code!r}; known: "
+        raise UnknownService(f"Không có lĩnh vực {code!r}. (Unknown service {code!r}; known: "
                              f"{known}.)", service=code)
     return svc
 
@@ -55,7 +55,7 @@ def counter_row(tx: Tx, number: int) -> Counter:
 def ticket_by_id(tx: Tx, ticket_id: int) -> Ticket:
     t = tx.s.get(Ticket, ticket_id)
     if t is None:
-        raise UnknownTicket(f"Không có vé mã {ticket_id}. (No ticket with id {ticket_id}.)",
+        raise UnknownTicket(f"Không có số thứ tự mã {ticket_id}. (No ticket with id {ticket_id}.)",
                             ticket_id=ticket_id)
     return t
 
@@ -66,7 +66,7 @@ def ticket_by_number(tx: Tx, number: str) -> Ticket:
         .order_by(Ticket.id.desc()).limit(1)
     ).first()
     if t is None:
-        raise UnknownTicket(f"Hôm nay không có vé số {number}. (No ticket {number} today.)",
+        raise UnknownTicket(f"Hôm nay không có số thứ tự {number}. (No ticket {number} today.)",
                             number=number)
     return t
 

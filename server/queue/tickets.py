@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from contracts.api import TicketOut, TicketState
 from contracts.dossier_code import fits_pattern, normalise_dossier_code, stray_character
+from contracts.hall_config import HallConfig
 from contracts.ticket_view import PRIORITY_MARK, TicketView
 from server.db.database import Sql
 from server.db.models import QUEUED_STATE, Ticket, Visit
@@ -33,18 +34,25 @@ _RECENT_VISITS = 20
 def check_dossier_code(tx: Tx, code: str) -> str:
     """The one stored spelling of a code (contracts/dossier_code.py), or a 422 saying why not.
     Every way a code comes in (a kiosk's ticket, an officer's finish) goes through here."""
+    return dossier_code_for(tx.cfg, code)
+
+
+def dossier_code_for(cfg: HallConfig, code: str) -> str:
+    """`check_dossier_code` without a transaction (an e-system lookup needs none)."""
     code = normalise_dossier_code(code)
-    if not fits_pattern(tx.cfg.dossier.pattern, code):
+    if not fits_pattern(cfg.dossier.pattern, code):
         stray = stray_character(code)
         why = (f" Ký tự {stray!r} (U+{ord(stray):04X}) không dùng được trong mã hồ sơ."
                if stray else "")
         why_en = (f" The character {stray!r} (U+{ord(stray):04X}) cannot be part of a code."
                   if stray else "")
         raise BadDossierCode(
-            f"Mã hồ sơ {code!r} không đúng mẫu (ví dụ {tx.cfg.dossier.example}).{why} (Dossier "
-            f"code {code!r} does not fit the pattern {tx.cfg.dossier.pattern}, e.g. "
-            f"{tx.cfg.dossier.example}.{why_en})",
-            pattern=tx.cfg.dossier.pattern, example=tx.cfg.dossier.example,
+            # The officer reads the hall's example, never the regular expression (issue 13);
+            # `pattern` stays in the body for programs.
+            f"Mã hồ sơ {code!r} không đúng mẫu (ví dụ {cfg.dossier.example}).{why} (Dossier "
+            f"code {code!r} does not match the hall's form, e.g. "
+            f"{cfg.dossier.example}.{why_en})",
+            pattern=cfg.dossier.pattern, example=cfg.dossier.example,
         )
     return code
 
@@ -210,7 +218,7 @@ def _issue(tx: Tx, service: str | None, priority: str | None, lang: str,
             return IssuedTicket.from_row(earlier), None
     if service is None:
         if not dossier_code:
-            raise BadInput("Hãy chọn dịch vụ. (Give a service, or a dossier_code to collect a "
+            raise BadInput("Hãy chọn lĩnh vực. (Give a service, or a dossier_code to collect a "
                            "result.)")
         service = _route_dossier(tx, dossier_code)
     svc = service_cfg(tx, service)
@@ -227,7 +235,7 @@ def _issue(tx: Tx, service: str | None, priority: str | None, lang: str,
     seq = _allocate_seq(tx, svc.code, svc.first)
     issued_today = seq - svc.first + 1
     if seq > svc.last or (svc.daily_cap and issued_today > svc.daily_cap):
-        raise ServiceFull(f"Dịch vụ {svc.name} đã hết số thứ tự hôm nay. (Service {svc.name_en} "
+        raise ServiceFull(f"Lĩnh vực {svc.name} đã hết số thứ tự hôm nay. (Service {svc.name_en} "
                           f"has given out all its tickets for today.)", service=svc.code)
     code = check_dossier_code(tx, dossier_code) if dossier_code else None
     number = svc.format_number(seq)
@@ -324,7 +332,7 @@ def requeue(tx: Tx, ticket_id: int) -> Ticket:
     """A no-show who turns up late goes back in the queue (explicit officer action)."""
     t = ticket_by_id(tx, ticket_id)
     if t.day != tx.today:
-        raise EngineError(f"Vé {t.number} là của ngày {t.day:%d/%m/%Y}; mời công dân lấy số "
+        raise EngineError(f"Số thứ tự {t.number} là của ngày {t.day:%d/%m/%Y}; mời công dân lấy số "
                           f"mới. (Ticket {t.number} is from {t.day}; take a new one.)",
                           number=t.number)
     t.state = move(t.number, t.state, Move.requeue).value

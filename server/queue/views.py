@@ -51,6 +51,7 @@ def services(tx: Tx) -> list[ServiceOut]:
             estimated_wait_s=estimate_wait(tx, svc.code, n),
             longest_wait_s=int((tx.now - oldest).total_seconds()) if oldest else 0,
             counters=[c.number for c in tx.cfg.counters_for(svc.code)], open=open_now,
+            result=svc.code == tx.cfg.dossier.result_service,
         ))
     return out
 

@@ -149,7 +149,7 @@ def to_svg(chart: Chart) -> str:
 def _font(size: int, bold: bool = False):
     from PIL import ImageFont
 
-    from layso.fonts import font_path
+    from common.fonts import font_path
 
     return ImageFont.truetype(str(font_path("SemiBold" if bold else "Regular")), size)
 
@@ -196,11 +196,13 @@ def to_png(chart: Chart, scale: int = 2) -> bytes:
 # -- the report's charts -------------------------------------------------------------------
 _WORDS = {
     "vi": {"issued": "Số phiếu cấp", "served": "Đã phục vụ", "hours": "Lượt theo giờ trong ngày",
-           "days": "Lượt theo ngày", "satisfaction": "Mức độ hài lòng", "count": "Số lượt",
-           "rate": "Tỷ lệ hài lòng và rất hài lòng", "none": "chưa có đánh giá"},
+           "days": "Lượt theo ngày", "satisfaction": "Mức độ hài lòng (đánh giá tại quầy)",
+           "count": "Số lượt", "rate": "Tỷ lệ hài lòng và rất hài lòng",
+           "none": "chưa có đánh giá tại quầy"},
     "en": {"issued": "Issued", "served": "Served", "hours": "Visits by hour of the day",
-           "days": "Visits by day", "satisfaction": "Satisfaction", "count": "Count",
-           "rate": "Satisfaction rate (top two levels)", "none": "no ratings yet"},
+           "days": "Visits by day", "satisfaction": "Satisfaction (counter ratings)",
+           "count": "Count", "rate": "Satisfaction rate (top two levels)",
+           "none": "no counter ratings yet"},
 }
 CHARTS = ("hours", "days", "satisfaction")
 

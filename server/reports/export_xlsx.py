@@ -20,7 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from server.reports.cells import safe_cell
 from server.reports.tables import HOURS, KPIS, TABLES, Column, Table
 
-SHEETS = {"services": "Theo dịch vụ", "counters": "Theo quầy", "officers": "Theo cán bộ",
+SHEETS = {"services": "Theo lĩnh vực", "counters": "Theo quầy", "officers": "Theo cán bộ",
           "hours": "Theo giờ", "days": "Theo ngày", "satisfaction": "Hài lòng",
           "reasons": "Lý do chưa hài lòng", "dossiers": "Hồ sơ", "late": "Hồ sơ quá hạn"}
 SUMMARY = "Tổng hợp"

@@ -59,7 +59,8 @@ def make_period(kind: str | PeriodKind = PeriodKind.day, on: date | None = None,
     try:
         kind = PeriodKind(kind)
     except ValueError:
-        raise PeriodError(f"Kỳ báo cáo {kind!r} không hợp lệ: day, week, month hoặc range. "
+        raise PeriodError(f"Kỳ báo cáo {kind!r} không hợp lệ: chọn ngày (`day`), tuần "
+                          f"(`week`), tháng (`month`) hoặc khoảng ngày (`range`). "
                           f"(Unknown period {kind!r}; use day, week, month or range.)") from None
     if kind == PeriodKind.range or (start is not None and on is None):
         if start is None:

@@ -61,7 +61,7 @@ _TICKETS = (
     Column("served", "Đã phục vụ", "Served"),
     Column("no_show", "Vắng mặt", "No-show"),
     Column("transferred", "Chuyển tiếp", "Transferred"),
-    Column("cancelled", "Đã huỷ", "Cancelled"),
+    Column("cancelled", "Đã hủy", "Cancelled"),
     Column("expired", "Hết hạn", "Expired"),
     Column("waiting", "Còn chờ", "Still waiting"),
 )
@@ -71,15 +71,18 @@ _VISITS = (
     Column("no_show", "Vắng mặt", "No-show"),
     Column("transferred", "Chuyển tiếp", "Transferred"),
 )
+# Every rating Layso records is given on the counter's tablet: the labels say so ("đánh giá
+# tại quầy"), apart from the online ratings of the national portal (issue 13).
 _SATISFACTION = (
-    Column("rated", "Lượt đánh giá", "Ratings"),
-    Column("satisfaction_rate", "Tỷ lệ hài lòng", "Satisfaction rate", "rate"),
+    Column("rated", "Lượt đánh giá tại quầy", "Counter ratings"),
+    Column("satisfaction_rate", "Tỷ lệ hài lòng (đánh giá tại quầy)",
+           "Satisfaction rate (counter ratings)", "rate"),
 )
 _WAIT = _times("wait", "Chờ", "wait")
 _SERVICE = _times("service_time", "Phục vụ", "service")
 
-SERVICES = Table("services", "Theo dịch vụ", "By service", (
-    Column("service", "Mã", "Code", "text"), Column("name", "Dịch vụ", "Service", "text"),
+SERVICES = Table("services", "Theo lĩnh vực", "By service", (
+    Column("service", "Mã", "Code", "text"), Column("name", "Lĩnh vực", "Service", "text"),
     *_TICKETS, *_WAIT, *_SERVICE, *_SATISFACTION,
     Column("over_target", "Chờ quá chỉ tiêu", "Waits over target"),
 ), "by_service")
@@ -104,12 +107,13 @@ DAYS = Table("days", "Theo ngày", "By day", (
     Column("dossiers_received", "Hồ sơ tiếp nhận", "Dossiers received"),
     Column("dossiers_returned", "Hồ sơ trả kết quả", "Dossiers returned"),
 ), "by_day")
-LEVELS = Table("satisfaction", "Mức độ hài lòng", "Satisfaction", (
+# A table's English name is its CSV section's name (a contract): it stays.
+LEVELS = Table("satisfaction", "Mức độ hài lòng (đánh giá tại quầy)", "Satisfaction", (
     Column("score", "Điểm", "Score"), Column("name", "Mức", "Level", "text"),
     Column("name_en", "Mức (EN)", "Level (EN)", "text"), Column("count", "Số lượt", "Count"),
     Column("share", "Tỷ lệ", "Share", "rate"),
 ), "satisfaction.levels")
-REASONS = Table("reasons", "Lý do chưa hài lòng", "Reasons given", (
+REASONS = Table("reasons", "Lý do chưa hài lòng (đánh giá tại quầy)", "Reasons given", (
     Column("reason", "Lý do", "Reason", "text"), Column("count", "Số lượt", "Count"),
 ), "satisfaction.reasons")
 _DOSSIER_FIGURES = (
@@ -118,12 +122,12 @@ _DOSSIER_FIGURES = (
     Column("late", "Quá hạn", "Late"), Column("no_due_date", "Không có hẹn trả", "No due date"),
     Column("on_time_rate", "Tỷ lệ đúng và trước hạn", "On-time rate", "rate"),
 )
-DOSSIERS = Table("dossiers", "Hồ sơ theo dịch vụ", "Dossiers by service", (
-    Column("service", "Dịch vụ", "Service", "text"), *_DOSSIER_FIGURES,
+DOSSIERS = Table("dossiers", "Hồ sơ theo lĩnh vực", "Dossiers by service", (
+    Column("service", "Lĩnh vực", "Service", "text"), *_DOSSIER_FIGURES,
 ), "dossiers.by_service")
 LATE = Table("late", "Hồ sơ trả quá hạn", "Dossiers returned late", (
     Column("dossier_code", "Mã hồ sơ", "Dossier code", "text"),
-    Column("service", "Dịch vụ", "Service", "text"), Column("counter", "Quầy", "Counter"),
+    Column("service", "Lĩnh vực", "Service", "text"), Column("counter", "Quầy", "Counter"),
     Column("due_date", "Hẹn trả", "Due", "text"),
     Column("returned_at", "Ngày trả", "Returned", "text"),
     Column("late_working_hours", "Quá hạn (giờ làm việc)", "Late (working hours)", "number"),
@@ -138,14 +142,15 @@ KPIS: tuple[Column, ...] = (
     Column("totals.served", "Đã phục vụ", "Served"),
     Column("totals.no_show", "Vắng mặt", "No-show"),
     Column("totals.transferred", "Chuyển tiếp", "Transferred"),
-    Column("totals.cancelled", "Đã huỷ", "Cancelled"),
+    Column("totals.cancelled", "Đã hủy", "Cancelled"),
     Column("totals.expired", "Hết hạn cuối ngày", "Expired at closing"),
     Column("totals.waiting", "Còn chờ", "Still waiting"),
     *_times("totals.wait", "Thời gian chờ", "wait"),
     *_times("totals.service_time", "Thời gian phục vụ", "service time"),
-    Column("satisfaction.rated", "Lượt đánh giá", "Ratings given"),
-    Column("satisfaction.satisfaction_rate", "Tỷ lệ hài lòng và rất hài lòng",
-           "Satisfaction rate (top two levels)", "rate"),
+    Column("satisfaction.rated", "Lượt đánh giá tại quầy", "Counter ratings given"),
+    Column("satisfaction.satisfaction_rate",
+           "Tỷ lệ hài lòng và rất hài lòng (đánh giá tại quầy)",
+           "Satisfaction rate (top two levels, counter ratings)", "rate"),
     Column("dossiers.received", "Hồ sơ tiếp nhận", "Dossiers received"),
     Column("dossiers.returned", "Hồ sơ trả kết quả", "Dossiers returned"),
     Column("dossiers.early", "Trả trước hạn", "Returned early"),

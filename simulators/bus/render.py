@@ -73,7 +73,7 @@ def read_rows(image: Image.Image, rows: int, cells: int) -> list[str]:
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     try:
-        from layso.fonts import font_path
+        from common.fonts import font_path
 
         return ImageFont.truetype(str(font_path("SemiBold")), size)
     except (ImportError, OSError):

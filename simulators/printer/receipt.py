@@ -78,7 +78,7 @@ Element = Line | Raster | QRCode | Barcode | Feed | Note
 
 @cache
 def _font(bold: bool, px: int) -> ImageFont.FreeTypeFont:
-    from layso.fonts import checked_font_path
+    from common.fonts import checked_font_path
 
     return ImageFont.truetype(str(checked_font_path("Bold" if bold else "Regular")), px)
 

@@ -43,7 +43,11 @@ def test_demo_runs_a_day_and_stops(tmp_path):
     assert (folder / "shots" / "board.png").stat().st_size > 10_000
     # the banner promises receipts: every ticket the simulated kiosks took is printed
     assert f"receipts in {folder / 'receipts'}" in out
-    issued = _count(folder, "SELECT count(*) FROM ticket")
+    # every ticket a kiosk took is printed; the three taken from phones (/dat-lich) are not
+    assert "/dat-lich   took " in out, out[-2000:]
+    assert _count(folder, "SELECT count(*) FROM remote_ticket") == 3
+    issued = _count(folder, "SELECT count(*) FROM ticket WHERE id NOT IN "
+                    "(SELECT ticket_id FROM remote_ticket)")
     pngs = sorted((folder / "receipts").glob("receipt-*.png"))
     assert issued >= arrived > 0 and len(pngs) == issued, (issued, len(pngs))
     assert f"Receipts: {issued} printed" in out
@@ -69,10 +73,30 @@ def test_demo_stops_cleanly_on_ctrl_c(tmp_path):
         if "Ctrl+C stops everything" in line or time.monotonic() > deadline:
             break
     time.sleep(2)
+    looked_up = _look_up_the_banners_dossier(lines)
     proc.send_signal(signal.SIGINT)
     rest, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, "".join(lines) + rest
     assert "was stopped" in rest and "Stopped." in rest
+    # the demo hall is pointed at the simulated e-system the banner names
+    assert looked_up["ready"] is True and looked_up["status"] == "ready", looked_up
+
+
+def _look_up_the_banners_dossier(lines: list[str]) -> dict:
+    import httpx
+
+    text = "".join(lines)
+    m = re.search(r"  e-system +(http://\S+) .*try (http://\S+)/api/v1/dossiers/(\S+) ", text)
+    assert m, text[-2000:]
+    server = re.search(r"  server +(http://\S+)", text).group(1)
+    assert m.group(2) == server
+    r = httpx.post(f"{server}/api/v1/auth/login", json={"username": "quanly",
+                                                         "password": "layso-demo"}, timeout=30)
+    r.raise_for_status()
+    r = httpx.get(f"{server}/api/v1/dossiers/{m.group(3)}", timeout=30,
+                  headers={"Authorization": f"Bearer {r.json()['token']}"})
+    assert r.status_code == 200, r.text
+    return r.json()
 
 
 class _Lines:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drivers.bus.frame import line_time
-from server.devices.bench import measure_call_to_led
+from layso.bench.devices import measure_call_to_led
 
 
 def test_measure_call_to_led_reports_figures_against_the_frame_line_time():

@@ -4,6 +4,7 @@ catches up by itself when the server comes back, and reloads on a gap in `seq`."
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 
@@ -12,7 +13,7 @@ import pytest
 
 from display.app import BoardApp
 from display.client import HallClient, hall_ws_url
-from display.render import Hotspot, Renderer
+from display.render import LOST_VI, Hotspot, Renderer
 from display.voice.announcer import Announcer, Call
 from display.voice.pack import VoicePack
 from display.voice.players import SilentPlayer
@@ -79,15 +80,19 @@ def test_a_call_is_on_screen_in_the_first_frame_after_its_event(board, hall_serv
     assert [c.number for c in app.spoken] == ["1023"]
 
 
-def test_the_board_marks_a_lost_server_and_catches_up_after_a_restart(board,
-                                                                      hall_server) -> None:
+def test_the_board_marks_a_lost_server_and_catches_up_after_a_restart(board, hall_server,
+                                                                      caplog) -> None:
     app, surface = board
+    caplog.set_level(logging.WARNING, logger="display.app")
     hall_server.stop()
     until(lambda: not app.state.connected, lambda: app.frame(surface))
     app.frame(surface)
     lost = app.renderer.hotspots["lost"]
-    assert lost.text == "MẤT KẾT NỐI MÁY CHỦ"
+    assert lost.text == LOST_VI
     assert same_pixels(surface, lost, app.renderer)
+    # the reason is in the log for the technician, not on the citizens' screen
+    assert app.state.lost_reason and app.state.lost_reason in caplog.text
+    assert not any(app.state.lost_reason in spot.text for spot in app.renderer.hotspots.values())
     hall_server.call("1024", 2)  # called while the board could not hear it
     hall_server.start()  # the same port, as a restarted server
     until(lambda: app.state.connected and app.state.latest.number == "1024",

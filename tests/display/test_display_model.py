@@ -51,7 +51,7 @@ def test_a_snapshot_fills_the_board_without_announcing_anything() -> None:
     assert [c.number for c in s.counters] == [1, 2, 3, 4, 5]
     assert s.counter(5).label == "5A"
     assert {sv.code for sv in s.services} == {"HT", "DD", "CT", "TKQ"}
-    assert s.hall_name == "Bộ phận Một cửa UBND phường Bến Thành"
+    assert s.hall_name == "Trung tâm Phục vụ hành chính công phường Bến Thành"
     assert s.notices and s.recent
     assert all(c.shown_at is None for c in s.recent)  # old calls do not blink
     ats = [c.at for c in s.recent]

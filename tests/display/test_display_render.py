@@ -17,12 +17,33 @@ from hypothesis import strategies as st
 from display import cli as display_cli
 from display.layout import grid_shape, make_layout
 from display.model import BoardState, CallView
-from display.render import AMBER, BLINK_S, NAVY, PANEL_HI, Hotspot, Renderer, blink_phase
-from display.shots import SHOT_TIME, render_shot, shots, write_shots
+from display.render import (
+    AMBER,
+    BLINK_S,
+    CELL_LABEL_MIN_PX,
+    LOST_EN,
+    LOST_VI,
+    NAVY,
+    PANEL_HI,
+    Hotspot,
+    Renderer,
+    blink_phase,
+)
+from display.shots import (
+    LANDSCAPE,
+    PORTRAIT,
+    PROVINCIAL,
+    SHOT_TIME,
+    Shot,
+    board_state,
+    render_shot,
+    shots,
+    write_shots,
+)
 
 NAMES = ["quiet-landscape", "call-blinking-landscape", "many-counters-landscape", "portrait",
          "many-counters-portrait", "area-board-landscape", "disconnected-landscape",
-         "closed-landscape"]
+         "many-counters-disconnected-portrait", "closed-landscape"]
 
 
 def text_pixels_match(image: pygame.Surface, spot: Hotspot, renderer: Renderer) -> bool:
@@ -104,10 +125,13 @@ def test_an_area_board_shows_only_its_counters(rendered) -> None:
 
 
 def test_disconnected_and_closed_states(rendered) -> None:
-    _, image, renderer = rendered["disconnected-landscape"]
+    shot, image, renderer = rendered["disconnected-landscape"]
     lost = renderer.hotspots["lost"]
-    assert lost.text == "MẤT KẾT NỐI MÁY CHỦ"
+    assert lost.text == "Mất kết nối với máy chủ, đang kết nối lại…"
     assert text_pixels_match(image, lost, renderer)
+    texts = [spot.text for spot in renderer.hotspots.values()]
+    assert not any(shot.state.lost_reason in t for t in texts)  # that goes to the log
+    assert "lost_en" not in renderer.hotspots  # English only with --english
     assert "lost" not in rendered["quiet-landscape"][2].hotspots
     closed = rendered["closed-landscape"][2]
     assert closed.hotspots["closed"].text == "NGOÀI GIỜ LÀM VIỆC"
@@ -148,12 +172,12 @@ def test_the_board_before_it_has_heard_from_the_server() -> None:
 
 @settings(max_examples=40, deadline=None)
 @given(st.integers(1, 80), st.integers(1, 24),
-       st.sampled_from([(1920, 1080), (1280, 720), (1080, 1920), (768, 1366)]))
-def test_layouts_fit_every_hall(n_counters: int, n_services: int, size) -> None:
-    layout = make_layout(size, n_counters, n_services)
+       st.sampled_from([(1920, 1080), (1280, 720), (1080, 1920), (768, 1366)]), st.booleans())
+def test_layouts_fit_every_hall(n_counters: int, n_services: int, size, lost: bool) -> None:
+    layout = make_layout(size, n_counters, n_services, lost=lost)
     screen = pygame.Rect((0, 0), size)
     parts = [layout.header, layout.call, layout.recent, layout.grid, layout.waiting,
-             layout.ticker]
+             layout.ticker] + ([layout.banner] if lost else [])
     for part in parts:
         assert screen.contains(part) and part.w > 0 and part.h > 0
     for i, a in enumerate(parts):
@@ -172,3 +196,153 @@ def test_grid_shape_prefers_big_cells() -> None:
     assert cols * rows >= 60 and cols > rows
     cols, rows = grid_shape(60, 1040, 800)
     assert cols * rows >= 60
+
+
+# --- every name whole, labels readable, the banner beside the call (issue 13) -------------
+
+# longer than any department of today: the fit must wrap, never cut
+LONG_NAMES = [
+    "Nông nghiệp và Phát triển nông thôn", "Lao động — Thương binh và Xã hội",
+    "Văn hóa, Thể thao và Du lịch", "Đăng ký doanh nghiệp và hộ kinh doanh",
+    "Cấp đổi giấy phép lái xe và đăng ký phương tiện", "Bảo hiểm xã hội và bảo hiểm y tế",
+]
+
+
+def _province_shot(size, *, connected: bool = True, long_names: bool = False) -> Shot:
+    from contracts.hall_config import load_hall_config
+
+    state = board_state(load_hall_config(PROVINCIAL), call=True, connected=connected)
+    if long_names:
+        services = tuple(replace(s, name=LONG_NAMES[i % len(LONG_NAMES)] + f" {i + 1}")
+                         for i, s in enumerate(state.services))
+        state = replace(state, services=services)
+    orientation = "portrait" if size[1] > size[0] else "landscape"
+    return Shot("t", state, size, orientation, 1000.0)
+
+
+def _assert_every_name_whole(shot: Shot, renderer: Renderer) -> None:
+    for service in shot.state.services:
+        fitted = renderer.fitted[f"service:{service.code}"]
+        assert " ".join(fitted.lines) == service.name, fitted  # the text drawn is the name
+        assert "…" not in "".join(fitted.lines)
+        assert fitted.whole, fitted  # and each line is inside the room it had
+        assert len(fitted.lines) <= 2
+    if shot.state.latest and any(s.code == shot.state.latest.service
+                                 for s in shot.state.services):
+        assert renderer.fitted["call_service"].whole
+
+
+@pytest.mark.parametrize("size", [LANDSCAPE, PORTRAIT], ids=["landscape", "portrait"])
+@pytest.mark.parametrize("english", [False, True], ids=["vi", "en"])
+def test_every_service_name_is_whole_at_60_counters(size, english: bool) -> None:
+    pygame.font.init()
+    shot = _province_shot(size)
+    assert len(shot.state.counters) == 60 and len(shot.state.services) == 20
+    _, renderer = render_shot(shot, english=english)
+    _assert_every_name_whole(shot, renderer)
+    sizes = [f.size for k, f in renderer.fitted.items() if k.startswith("service:")]
+    assert min(sizes) >= 22  # smaller than on a small hall's board, still readable
+
+
+@pytest.mark.parametrize("size", [LANDSCAPE, PORTRAIT], ids=["landscape", "portrait"])
+def test_long_names_wrap_onto_two_lines_and_stay_whole(size) -> None:
+    pygame.font.init()
+    shot = _province_shot(size, long_names=True)
+    _, renderer = render_shot(shot)
+    _assert_every_name_whole(shot, renderer)
+    assert any(len(f.lines) == 2 for k, f in renderer.fitted.items() if k.startswith("service:"))
+
+
+def test_the_demo_halls_names_are_whole(rendered) -> None:
+    for name in ("quiet-landscape", "portrait", "area-board-landscape"):
+        shot, _, renderer = rendered[name]
+        _assert_every_name_whole(shot, renderer)
+
+
+@pytest.mark.parametrize("size", [LANDSCAPE, PORTRAIT], ids=["landscape", "portrait"])
+def test_counter_labels_are_large_enough_to_read_across_the_hall(size) -> None:
+    pygame.font.init()
+    shot = _province_shot(size)
+    _, renderer = render_shot(shot)
+    labels = {k: f for k, f in renderer.fitted.items() if k.startswith("label:")}
+    assert len(labels) == 60
+    for key, fitted in labels.items():
+        counter = next(c for c in shot.state.counters if f"label:{c.number}" == key)
+        assert counter.label in fitted.text and fitted.whole, fitted
+        assert fitted.size >= CELL_LABEL_MIN_PX, fitted
+        # and the called number beside it is no smaller than the label
+        if counter.ticket:
+            assert renderer.hotspots[f"counter:{counter.number}"].size >= fitted.size
+
+
+def test_a_small_halls_labels_are_larger_still(rendered) -> None:
+    for name in ("quiet-landscape", "portrait"):
+        labels = [f.size for k, f in rendered[name][2].fitted.items() if k.startswith("label:")]
+        assert labels and min(labels) >= 1.5 * CELL_LABEL_MIN_PX
+
+
+@pytest.mark.parametrize("size", [LANDSCAPE, PORTRAIT], ids=["landscape", "portrait"])
+@pytest.mark.parametrize("english", [False, True], ids=["vi", "en"])
+def test_the_disconnected_banner_is_vietnamese_and_never_covers_the_call(size,
+                                                                         english) -> None:
+    pygame.font.init()
+    for shot in (_province_shot(size, connected=False),
+                 Shot("demo", rendered_demo_lost(), size, _orientation(size), 1000.0)):
+        _, renderer = render_shot(shot, english=english)
+        layout = renderer.layout
+        spots = renderer.hotspots
+        assert spots["lost"].text == LOST_VI == "Mất kết nối với máy chủ, đang kết nối lại…"
+        assert ("lost_en" in spots) is english
+        if english:
+            assert spots["lost_en"].text == LOST_EN
+            assert spots["lost_en"].rect.top > spots["lost"].rect.top  # English second
+        assert layout.banner is not None
+        for name in ("lost", "lost_detail") + (("lost_en",) if english else ()):
+            assert layout.banner.contains(spots[name].rect), name
+        assert not layout.banner.colliderect(layout.call)
+        for key in ("latest_number", "latest_counter", "call_label"):
+            assert not layout.banner.colliderect(spots[key].rect), key
+        assert not any(shot.state.lost_reason in s.text for s in spots.values())
+        _assert_every_name_whole(shot, renderer)
+        labels = [f.size for k, f in renderer.fitted.items() if k.startswith("label:")]
+        assert min(labels) >= CELL_LABEL_MIN_PX  # the banner's room is not the labels'
+        assert spots["latest_number"].size >= 60
+
+
+def _orientation(size):
+    return "portrait" if size[1] > size[0] else "landscape"
+
+
+def rendered_demo_lost() -> BoardState:
+    from contracts.hall_config import DEFAULT_CONFIG, load_hall_config
+
+    return board_state(load_hall_config(DEFAULT_CONFIG), call=True, connected=False)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 80), st.integers(1, 20), st.booleans(), st.booleans(),
+       st.sampled_from([(1920, 1080), (1280, 720), (1080, 1920), (768, 1366)]))
+def test_every_name_is_whole_on_every_board(n_counters: int, n_services: int,
+                                            long_names: bool, lost: bool, size) -> None:
+    """Any hall, any screen: the names are drawn whole (smaller, or on two lines)."""
+    pygame.font.init()
+    base = _province_shot(size, connected=not lost, long_names=long_names)
+    pool = base.state.counters
+    counters = tuple(replace(pool[i % len(pool)], number=i + 1, label=str(i + 1))
+                     for i in range(n_counters))
+    state = replace(base.state, counters=counters, services=base.state.services[:n_services])
+    shot = replace(base, state=state)
+    _, renderer = render_shot(shot)
+    _assert_every_name_whole(shot, renderer)
+    labels = [f for k, f in renderer.fitted.items() if k.startswith("label:")]
+    assert len(labels) == n_counters and all(f.whole for f in labels)
+
+
+def test_a_board_with_no_notices_shows_the_halls_vietnamese_name() -> None:
+    """The notice line used to fall back to the English name, English on a board for citizens."""
+    pygame.font.init()
+    shot = shots()[0]
+    bare = replace(shot, state=replace(shot.state, notices=()))
+    assert bare.state.hall_name_en and bare.state.hall_name_en != bare.state.hall_name
+    assert render_shot(bare)[1].ticker_text == bare.state.hall_name
+    assert render_shot(bare, english=True)[1].ticker_text == bare.state.hall_name_en

@@ -462,3 +462,27 @@ def test_a_reprint_that_never_answers_gives_the_number_back(k):
     shown = k.visible()
     assert isinstance(shown, m.ShowTicket) and shown.ticket.number == "1007"
     assert k.pending is None and k.can_reprint()
+
+
+def test_the_result_service_is_reached_only_through_the_result_button() -> None:
+    """One way to a result: with the server marking TKQ `result`, a press on it as a service
+    does nothing (no button shows it); the scan screen's "scan:number" takes a plain number."""
+    snap = snapshot()
+    for s in snap["services"]:
+        s["result"] = s["code"] == CFG.dossier.result_service
+    kiosk = m.Kiosk(hall=hall_from_config(CFG), settings=m.Settings(), now=1000.0)
+    kiosk.handle(m.LinkUp(snap), 1000.0)
+    kiosk.handle(m.PrinterState("ok"), 1000.0)
+    assert [s.code for s in kiosk.hall.buttons] == ["HT", "DD", "CT"]
+    assert kiosk.hall.result_service is not None and kiosk.hall.result_service.code == "TKQ"
+    assert press(kiosk, "service:TKQ") == [] and isinstance(kiosk.visible(), m.Home)
+    press(kiosk, "scan")
+    [effect] = press(kiosk, "scan:number")
+    assert isinstance(effect, m.Issue)
+    assert (effect.request.service, effect.request.dossier_code) == ("TKQ", None)
+
+
+def test_without_a_result_service_the_scan_screen_only_scans(k: m.Kiosk) -> None:
+    assert k.hall.result_service is None  # this snapshot marks none
+    press(k, "scan")
+    assert press(k, "scan:number") == [] and isinstance(k.visible(), m.Scan)

@@ -9,10 +9,10 @@ import unicodedata
 import pygame
 import pytest
 
+from common.fonts import VIETNAMESE_LETTERS, missing_letters
 from contracts.hall_config import DEFAULT_CONFIG, load_hall_config
 from kiosk.fonts import WEIGHTS, Fonts, font_paths
 from kiosk.i18n import CATALOGUE, LANGS, format_date, placeholders, t
-from layso.fonts import VIETNAMESE_LETTERS, missing_letters
 
 TONED = set("àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵđ")
 

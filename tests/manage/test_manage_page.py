@@ -155,7 +155,7 @@ def test_manager_watches_the_hall_and_reads_the_report(hall, browser, tmp_path) 
         "/api/v1/reports/summary", params={"date": DAY.isoformat()}).json()
     first_kpi = page.inner_text("#kpis-report .kpi:first-child .kpi-value")
     assert first_kpi == str(api["totals"]["issued"]) == "12"
-    assert page.input_value("#r-date") == DAY.isoformat()
+    assert page.input_value("#r-date") == "28/04/2026"  # dd/mm/yyyy, whatever the locale
     assert "28/04/2026" in page.inner_text("#report-period")
     rows = page.query_selector_all("#t-services tbody tr")
     assert len(rows) == 4 and "Hộ tịch" in rows[0].inner_text()

@@ -224,20 +224,21 @@ def test_excel_has_the_same_figures(day: ScriptedDay) -> None:
     r = get(day, "/api/v1/reports/summary", date=DAY.isoformat(), format="xlsx")
     assert r.content[:2] == b"PK"
     wb = load_workbook(io.BytesIO(r.content))
-    assert wb.sheetnames == ["Tổng hợp", "Theo dịch vụ", "Theo quầy", "Theo cán bộ", "Theo giờ",
+    assert wb.sheetnames == ["Tổng hợp", "Theo lĩnh vực", "Theo quầy", "Theo cán bộ", "Theo giờ",
                              "Theo ngày", "Hài lòng", "Lý do chưa hài lòng", "Hồ sơ",
                              "Hồ sơ quá hạn"]
     summary_rows = _sheet_rows(wb["Tổng hợp"])
     assert summary_rows["Số phiếu cấp"][2] == 11
     assert summary_rows["Đã phục vụ"][2] == 8
     assert summary_rows["Thời gian chờ TB"][2] == pytest.approx(726.7 / 60)
-    assert summary_rows["Tỷ lệ hài lòng và rất hài lòng"][2] == pytest.approx(0.8333)
+    rate = summary_rows["Tỷ lệ hài lòng và rất hài lòng (đánh giá tại quầy)"][2]
+    assert rate == pytest.approx(0.8333)
     assert summary_rows["Tỷ lệ đúng và trước hạn"][2] == pytest.approx(0.6667)
     ws = wb["Tổng hợp"]
     wait_row = next(c.row for c in ws["A"] if c.value == "Thời gian chờ TB")
     assert ws.cell(wait_row, 3).number_format == "0.0"  # minutes, one decimal shown
     assert ws.cell(wait_row, 4).value == "phút (min)"
-    services = _sheet_rows(wb["Theo dịch vụ"])
+    services = _sheet_rows(wb["Theo lĩnh vực"])
     assert services["HT"][:9] == ["HT", "Hộ tịch", 4, 2, 1, 1, 0, 1, 0]
     assert services["CT"][9] == pytest.approx(930 / 60)
     officers = _sheet_rows(wb["Theo cán bộ"])

@@ -73,5 +73,21 @@ def test_every_vietnamese_text_is_nfc() -> None:
         assert unicodedata.is_normalized("NFC", text), path
     headers = [c.vi for t in TABLES for c in t.columns] + [c.vi for c in KPIS]
     assert all(unicodedata.is_normalized("NFC", h) for h in headers)
-    assert "Tỷ lệ hài lòng và rất hài lòng" in headers  # ỷ: y + hook above, one code point
+    # ỷ: y + hook above, one code point
+    assert "Tỷ lệ hài lòng và rất hài lòng (đánh giá tại quầy)" in headers
     assert len("Tỷ") == 2
+
+
+def test_rating_figures_say_they_are_counter_ratings() -> None:
+    """Layso records ratings given on the counter's tablet only: every report label about
+    ratings says "đánh giá tại quầy" / "counter ratings", apart from online ratings (issue 13)."""
+    from server.reports.tables import KPIS, TABLES
+
+    labels = [(c.vi, c.en) for t in TABLES for c in t.columns] + [(c.vi, c.en) for c in KPIS]
+    labels += [(t.vi, "counter ratings") for t in TABLES]  # English: CSV section names
+    about = [(vi, en) for vi, en in labels
+             if ("đánh giá" in vi or vi.startswith(("Tỷ lệ hài lòng", "Mức độ hài lòng")))]
+    assert len(about) >= 6
+    for vi, en in about:
+        assert "đánh giá tại quầy" in vi, vi
+        assert "counter ratings" in en.lower(), en

@@ -60,6 +60,9 @@ def test_call_recall_finish_with_dossier_then_rate_and_see_it_in_the_figures(
     panel = open_panel(browser, live, errors, "lan", 1)
     expect(panel.locator("#queue-list .q-item")).to_have_count(2)
     tablet, token = open_tablet(browser, live, errors)
+    # "Xin mời công dân đến lượt" invited whoever's turn it was; the tablet asks to wait
+    expect(tablet.locator("#idle-label")).to_contain_text("Vui lòng chờ đến lượt")
+    tablet.screenshot(path=str(shots / "rate-idle.png"))
     assert "token=" not in tablet.url  # entered once, kept on the tablet, out of the address bar
     assert tablet.evaluate("localStorage.getItem('layso.rating.token')") == token
 
@@ -78,8 +81,14 @@ def test_call_recall_finish_with_dossier_then_rate_and_see_it_in_the_figures(
     settled(panel)
     expect(panel.locator("#dossier")).to_be_focused()  # ready for the barcode scanner
     # expect() polls without evaluating a string in the page: the page's CSP forbids eval
-    expect(panel.locator("#cur-timer")).to_have_text(re.compile(r"\d+:\d\d"))
+    # with its units, never "0:12" (minutes or hours?)
+    expect(panel.locator("#cur-timer")).to_have_text(re.compile(r"^\d+ (giây|phút)"))
 
+    # each outcome carries the name of the official form it hands over (Circular 01/2018)
+    expect(panel.locator("#outcomes span[data-outcome=received] .outcome-form")).to_have_text(
+        "Giấy tiếp nhận hồ sơ và hẹn trả kết quả")
+    expect(panel.locator("#outcomes span[data-outcome=supplement] .outcome-form")).to_have_text(
+        "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ")
     panel.click("#outcomes span[data-outcome=received]")
     panel.focus("#dossier")
     panel.keyboard.type(CODE.lower())  # a scanner types like a keyboard …
@@ -132,11 +141,12 @@ def test_low_rating_asks_a_reason_and_a_reloaded_tablet_offers_the_open_window(
     reasons = tablet.locator(".reason-btn:not(.skip)").all_inner_texts()
     assert reasons == live.cfg.rating.low_reasons
     tablet.screenshot(path=str(shots / "rate-reason.png"))
-    tablet.click(".reason-btn >> text=Chờ quá lâu")
+    assert "Thái độ phục vụ chưa tốt" in reasons  # the official wording of the criteria
+    tablet.click(".reason-btn >> text=Thời gian chờ đợi lâu")
     expect(tablet.locator("#view-thanks")).to_be_visible()
 
     [(rating, visit)] = stored_ratings(live)
-    assert (rating.score, rating.reason, visit.outcome) == (1, "Chờ quá lâu", "guidance")
+    assert (rating.score, rating.reason, visit.outcome) == (1, "Thời gian chờ đợi lâu", "guidance")
     assert errors.errors == []
 
 
@@ -155,7 +165,7 @@ def test_transfer_between_two_open_panels_appears_on_the_other_at_once(browser, 
     one.keyboard.press("Alt+T")
     expect(one.locator("#dlg-transfer")).to_be_visible()
     one.check("#transfer-form input[value=counter]")
-    one.select_option("#transfer-counter", "2")
+    one.check("#transfer-counter input[value='2']")
     one.click("#transfer-reason-chips button >> nth=1")
     expect(one.locator("#transfer-reason")).to_have_value("Cần quầy chuyên môn")
     one.screenshot(path=str(shots / "panel-transfer.png"))
@@ -194,7 +204,7 @@ def test_refused_actions_show_the_servers_message_and_leave_the_page_usable(brow
     panel.fill("#call-number", "9999")
     panel.press("#call-number", "Enter")
     expect(panel.locator("#dlg-call .error")).to_have_text(
-        "Hôm nay không có vé số 9999. (No ticket 9999 today.)")
+        "Hôm nay không có số thứ tự 9999. (No ticket 9999 today.)")
     expect(panel.locator("#dlg-call")).to_be_visible()
     panel.keyboard.press("Escape")
     expect(panel.locator("#current")).to_have_attribute("data-state", "idle")
@@ -205,7 +215,8 @@ def test_refused_actions_show_the_servers_message_and_leave_the_page_usable(brow
 
     officer = live.client(live.login("lan", counter=1))
 
-    # A dossier code that does not fit: refused in place, with the pattern, nothing sent.
+    # A dossier code that does not fit: refused in place, with the hall's example (never the
+    # regular expression), nothing sent.
     finishes = []
     panel.on("request", lambda req: finishes.append(req.url) if req.url.endswith("/finish")
              else None)
@@ -214,8 +225,8 @@ def test_refused_actions_show_the_servers_message_and_leave_the_page_usable(brow
     panel.press("#dossier", "Enter")
     msg = panel.locator("#finish-msg")
     expect(msg).to_contain_text("không đúng mẫu")
-    expect(msg).to_contain_text(live.cfg.dossier.pattern)
     expect(msg).to_contain_text(live.cfg.dossier.example)
+    expect(msg).not_to_contain_text(live.cfg.dossier.pattern)
     expect(panel.locator("#dossier")).to_have_class(re.compile(r"\binvalid\b"))
     expect(panel.locator("#dossier")).to_be_focused()
     assert finishes == []
@@ -249,7 +260,8 @@ def test_refused_actions_show_the_servers_message_and_leave_the_page_usable(brow
 
 def test_a_code_only_the_server_can_check_shows_the_servers_422(browser, tmp_path):
     """Python's possessive `{4,}+` has no JavaScript equivalent: the page cannot check the
-    code itself, so the server's refusal (with the pattern) is what the officer sees."""
+    code itself, so the server's refusal is what the officer sees: with the hall's example,
+    never the regular expression (issue 13)."""
     from contracts.hall_config import DEFAULT_CONFIG, load_hall_config
     from tests.support.live import LiveServer
 
@@ -272,7 +284,8 @@ def test_a_code_only_the_server_can_check_shows_the_servers_422(browser, tmp_pat
         panel.press("#dossier", "Enter")
         msg = panel.locator("#finish-msg")
         expect(msg).to_contain_text("Mã hồ sơ 'AB-1' không đúng mẫu")
-        expect(msg).to_contain_text(pattern)
+        expect(msg).to_contain_text("ABC-12345")
+        expect(msg).not_to_contain_text(pattern)
         expect(panel.locator("#current")).to_have_attribute("data-state", "called")
         panel.fill("#dossier", "abc-12345")
         panel.press("#dossier", "Enter")

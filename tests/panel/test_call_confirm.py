@@ -34,7 +34,7 @@ def test_call_anyway_after_the_servers_reason(browser, live, shots) -> None:
     panel.press("#call-number", "Enter")
     dialog = panel.locator("#dlg-call")
     msg = dialog.locator(".error")
-    expect(msg).to_contain_text(f"Số {ct['number']} thuộc dịch vụ Chứng thực")
+    expect(msg).to_contain_text(f"Số {ct['number']} thuộc lĩnh vực Chứng thực")
     expect(msg).to_contain_text("does not serve")
     anyway = panel.locator("#call-anyway")
     expect(anyway).to_be_visible()

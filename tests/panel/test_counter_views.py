@@ -141,10 +141,15 @@ def test_public_config_has_what_the_pages_show_and_nothing_more(live):
         o.value for o in Outcome if o is not Outcome.transferred]
     assert {o["name"] for o in c["outcomes"]} >= {"Tiếp nhận hồ sơ", "Trả kết quả",
                                                   "Yêu cầu bổ sung"}
+    # the forms of Circular 01/2018/TT-VPCP (Mẫu 01–03) by their official names
+    assert {o["value"]: o["form"] for o in c["outcomes"]} == {
+        "received": "Giấy tiếp nhận hồ sơ và hẹn trả kết quả", "returned": None,
+        "guidance": None, "supplement": "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ",
+        "refused": "Phiếu từ chối tiếp nhận giải quyết hồ sơ"}
     assert [s["code"] for s in c["services"]] == [s.code for s in cfg.services]
     assert [(x["number"], x["label"]) for x in c["counters"]] == [
         (x.number, x.label) for x in cfg.counters]
-    assert c["hall"]["name"] == "Bộ phận Một cửa UBND phường Bến Thành"
+    assert c["hall"]["name"] == "Trung tâm Phục vụ hành chính công phường Bến Thành"
     assert set(c) == {"hall", "now", "rating", "dossier", "outcomes", "pause_reasons",
                       "transfer_reasons", "services", "counters", "priority_groups",
                       "max_recalls"}

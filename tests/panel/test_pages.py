@@ -76,7 +76,7 @@ def test_every_string_the_pages_use_is_in_the_catalogue():
 def test_the_catalogue_writes_vietnamese_with_every_tone_mark():
     js = (STATIC / "common.js").read_text(encoding="utf-8")
     for phrase in ("Đăng nhập quầy", "Gọi tiếp", "Gọi lại", "Vắng mặt", "Kết thúc",
-                   "Chuyển…", "Tạm dừng…", "Tiếp tục", "Mã hồ sơ", "Hẹn trả (tuỳ chọn)",
+                   "Chuyển…", "Tạm dừng…", "Tiếp tục", "Mã hồ sơ", "Hẹn trả (tùy chọn)",
                    "Cảm ơn Ông/Bà!", "Xin cho biết lý do chưa hài lòng",
                    "Ông/Bà có hài lòng với lượt phục vụ vừa rồi?"):
         assert f'"{phrase}"' in js, phrase

@@ -33,7 +33,7 @@ def test_printer_test_prints_the_sample(sim80, capsys: pytest.CaptureFixture[str
     joined = " ".join(receipt.lines())
     assert "1023" in receipt.lines()
     assert "Hộ tịch — đăng ký khai sinh, kết hôn" in joined
-    assert "Bộ phận Một cửa UBND phường Bến Thành" in joined
+    assert "Trung tâm Phục vụ hành chính công phường Bến Thành" in joined
 
 
 def test_printer_test_with_a_hall_file(sim80, capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,8 +8,8 @@ import unicodedata
 
 import pytest
 
+from common.fonts import VIETNAMESE_LETTERS
 from drivers.printer.codepages import CP1258, TCVN3, codepage_for, decoding_table, split_tone
-from layso.fonts import VIETNAMESE_LETTERS
 from simulators.printer.decoder import EscPosDecoder
 from simulators.printer.device import code_page_tables
 from simulators.printer.receipt import Line

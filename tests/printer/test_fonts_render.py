@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import layso.fonts as fonts
+import common.fonts as fonts
 from contracts.ticket_view import TicketView, sample_ticket_view
 from drivers.printer import render
 from drivers.printer.layout import QR, Paper, Text, ticket_layout, wrap
@@ -70,7 +70,7 @@ def test_layout_has_the_ticket_content_in_order() -> None:
     texts = " | ".join(b.text for b in blocks if isinstance(b, Text))
     assert "Diện ưu tiên / Priority" in texts
     assert "Số người chờ trước / Ahead: 7" in texts
-    assert "Dự kiến chờ / Wait: 21 phút/min" in texts
+    assert "Dự kiến chờ (phút) / Wait (min): 21" in texts
     assert "Quầy / Counters: 1, 2, 5A" in texts
     assert "23/11/2026 09:41" in texts
     assert [b.data for b in blocks if isinstance(b, QR)] == ["http://127.0.0.1:8000/q/1"]

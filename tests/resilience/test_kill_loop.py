@@ -23,9 +23,9 @@ CFG = load_hall_config(DEFAULT_CONFIG)
 class Load:
     """Kiosks issuing and officers calling and finishing, recording every acknowledgement."""
 
-    def __init__(self, url: str, kiosk: str, officers: dict[int, str]) -> None:
+    def __init__(self, url: str, kiosks: list[str], officers: dict[int, str]) -> None:
         self.url = url
-        self.kiosk = kiosk
+        self.kiosks = kiosks  # one token per kiosk thread: each has its own rate limit
         self.officers = officers
         self.tickets: dict[int, str] = {}  # id -> number, acknowledged
         self.finished: set[int] = set()  # visit ids acknowledged finished
@@ -33,8 +33,9 @@ class Load:
 
     def _kiosk(self, seed: int) -> None:
         rnd = random.Random(seed)
+        token = self.kiosks[seed % len(self.kiosks)]
         with httpx.Client(base_url=self.url, timeout=5,
-                          headers={"Authorization": f"Bearer {self.kiosk}"}) as c:
+                          headers={"Authorization": f"Bearer {token}"}) as c:
             while not self.stop.is_set():
                 try:
                     r = c.post("/api/v1/tickets", json={"service": rnd.choice(["HT", "CT"])})
@@ -62,7 +63,8 @@ class Load:
                     return
 
     def run(self) -> list[threading.Thread]:
-        threads = [threading.Thread(target=self._kiosk, args=(i,)) for i in range(3)]
+        threads = [threading.Thread(target=self._kiosk, args=(i,))
+                   for i in range(len(self.kiosks))]
         threads += [threading.Thread(target=self._officer, args=(n, t))
                     for n, t in self.officers.items()]
         for t in threads:
@@ -104,12 +106,18 @@ def _check(db_url: str, load: Load) -> None:
 def _kill_loop(db_url: str, kills: int, seed: int) -> Load:
     rnd = random.Random(seed)
     server = LiveServer.spawn(db_url)
-    kiosk = server.device_token("kiosk")
+    kiosks = [server.device_token(f"kiosk-{i}") for i in range(3)]
     officers = {n: server.login(f"officer{n}", counter=n) for n in (1, 2)}
-    load = Load(server.url, kiosk, officers)
+    load = Load(server.url, kiosks, officers)
     try:
         for _ in range(kills):
+            before = len(load.tickets)
             threads = load.run()
+            # the kill comes at a random moment of a load that runs: on a loaded machine the
+            # restarted server may take a while to answer its first ticket
+            deadline = time.monotonic() + 60
+            while len(load.tickets) == before and time.monotonic() < deadline:
+                time.sleep(0.02)
             time.sleep(rnd.uniform(0.2, 1.0))
             server.kill()
             load.stop.set()

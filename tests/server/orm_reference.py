@@ -25,6 +25,7 @@ from server.engine.errors import (
 from server.engine.hours import closing_of_day, current_session
 from server.engine.selection import Candidate, pick_next
 from server.engine.states import FINAL, Move, move
+from server.engine.words import MOVE_EN, MOVE_VI
 from server.queue.context import Tx
 from server.queue.lookups import (
     counter_cfg,
@@ -43,11 +44,12 @@ def current_visit(tx: Tx, row: Counter) -> Visit | None:
     return v if v is not None and v.status in ("called", "serving") else None
 
 
-def _require_visit(tx: Tx, row: Counter, action: str) -> tuple[Visit, Ticket]:
+def _require_visit(tx: Tx, row: Counter, action: Move) -> tuple[Visit, Ticket]:
     v = current_visit(tx, row)
     if v is None:
         raise CounterIdle(f"Quầy {row.label} không có công dân nào đang được gọi; không thể "
-                          f"{action}. (Counter {row.label} has no called ticket to {action}.)",
+                          f"{MOVE_VI[action]}. (Counter {row.label} has no called ticket to "
+                          f"{MOVE_EN[action]}.)",
                           counter=row.number)
     return v, tx.s.get(Ticket, v.ticket_id)
 
@@ -61,7 +63,7 @@ def _require_free(tx: Tx, row: Counter) -> None:
                           f"{v.status}; finish or skip it first.)", counter=row.number,
                           number=t.number)
     if row.paused:
-        raise CounterPaused(f"Quầy {row.label} đang tạm dừng; hãy tiếp tục (Resume) trước. "
+        raise CounterPaused(f"Quầy {row.label} đang tạm dừng; hãy bấm “Tiếp tục” trước. "
                             f"(Counter {row.label} is paused; resume it first.)",
                             counter=row.number)
 
@@ -142,7 +144,7 @@ def call_number(tx: Tx, number: int, ticket_number: str, officer_id: int | None,
 def recall(tx: Tx, number: int) -> tuple[Visit, Ticket]:
     """Call again; past the hall's limit of recalls the ticket becomes a no-show instead."""
     row = counter_row(tx, number)
-    v, t = _require_visit(tx, row, "gọi lại (recall)")
+    v, t = _require_visit(tx, row, Move.recall)
     if v.status != "called":
         raise EngineError(f"Số {t.number} đã đến quầy; không cần gọi lại. (Ticket {t.number} is "
                           f"already being served.)", number=t.number)
@@ -157,7 +159,7 @@ def recall(tx: Tx, number: int) -> tuple[Visit, Ticket]:
 
 def start(tx: Tx, number: int) -> tuple[Visit, Ticket]:
     row = counter_row(tx, number)
-    v, t = _require_visit(tx, row, "bắt đầu phục vụ (start)")
+    v, t = _require_visit(tx, row, Move.start)
     t.state = move(t.number, t.state, Move.start).value
     v.status = "serving"
     v.started_at = tx.now
@@ -168,7 +170,7 @@ def start(tx: Tx, number: int) -> tuple[Visit, Ticket]:
 
 def skip(tx: Tx, number: int) -> tuple[Visit, Ticket]:
     row = counter_row(tx, number)
-    v, t = _require_visit(tx, row, "bỏ qua (skip)")
+    v, t = _require_visit(tx, row, Move.skip)
     t.state = move(t.number, t.state, Move.skip).value
     t.closed_at = tx.now
     v.status = "skipped"
@@ -182,10 +184,10 @@ def skip(tx: Tx, number: int) -> tuple[Visit, Ticket]:
 def finish(tx: Tx, number: int, dossier_code: str | None, outcome: Outcome | None,
            due_date: date | None) -> tuple[Visit, Ticket]:
     row = counter_row(tx, number)
-    v, t = _require_visit(tx, row, "kết thúc (finish)")
+    v, t = _require_visit(tx, row, Move.finish)
     code = check_dossier_code(tx, dossier_code) if dossier_code else None
     if outcome == Outcome.transferred:
-        raise BadInput("Dùng Chuyển (Transfer) để chuyển công dân. (Use transfer to send the "
+        raise BadInput("Hãy dùng “Chuyển…” để chuyển công dân. (Use Transfer to send the "
                        "citizen on.)")
     t.state = move(t.number, t.state, Move.finish).value
     t.closed_at = tx.now
@@ -206,17 +208,17 @@ def finish(tx: Tx, number: int, dossier_code: str | None, outcome: Outcome | Non
 def transfer(tx: Tx, number: int, service: str | None, counter: int | None,
              reason: str | None) -> tuple[Visit, Ticket]:
     if (service is None) == (counter is None):
-        raise BadInput("Chuyển đến một dịch vụ hoặc một quầy (chỉ một). (Transfer to a service "
+        raise BadInput("Chuyển đến một lĩnh vực hoặc một quầy (chỉ một). (Transfer to a service "
                        "or to a counter: give exactly one.)")
     row = counter_row(tx, number)
     if counter is not None:
         counter_cfg(tx, counter)
         if counter == number:
-            raise BadInput(f"Vé đang ở quầy {row.label}. (The ticket is already at this "
+            raise BadInput(f"Số thứ tự này đang ở quầy {row.label}. (The ticket is already at this "
                            "counter.)")
     if service is not None:
         service_cfg(tx, service)
-    v, t = _require_visit(tx, row, "chuyển (transfer)")
+    v, t = _require_visit(tx, row, Move.transfer)
     t.state = move(t.number, t.state, Move.transfer).value
     t.transferred = True
     t.queued_at = tx.now

@@ -38,6 +38,9 @@ def test_issue_call_finish_rate_and_report(live):
     bad = officer.post("/api/v1/counters/1/finish", json={"dossier_code": "abc"})
     assert bad.status_code == 422
     assert CFG.dossier.pattern in bad.json()["pattern"]
+    # the officer reads the hall's example, never the regular expression
+    assert CFG.dossier.example in bad.json()["detail"]
+    assert CFG.dossier.pattern not in bad.json()["detail"]
     fin = officer.post("/api/v1/counters/1/finish",
                        json={"dossier_code": "000.00.31.H12-250701-0001", "outcome": "received"})
     assert fin.status_code == 200, fin.text

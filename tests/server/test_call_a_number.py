@@ -27,7 +27,7 @@ def test_another_services_ticket_is_refused_then_called_when_confirmed(live) -> 
     body = r.json()
     assert body["error"] == "call_needs_confirm" and body["reason"] == "other_service"
     assert body["service"] == "CT" and body["number"] == ticket["number"]
-    assert f"Số {ticket['number']} thuộc dịch vụ Chứng thực, quầy 2 không phục vụ" \
+    assert f"Số {ticket['number']} thuộc lĩnh vực Chứng thực, quầy 2 không phục vụ" \
         in body["detail"]
     assert "which counter 2 does not serve" in body["detail"]
     assert officer.get("/api/v1/counters/2/current").status_code == 204  # nothing called

@@ -16,6 +16,7 @@ from server.engine.estimate import estimated_wait_s, mean_service_s
 from server.engine.hours import check_can_issue, is_open, next_opening
 from server.engine.selection import NO_PRIORITY, Candidate, pick_next
 from server.engine.states import FINAL, MOVES, Move, move
+from server.engine.words import MOVE_VI, STATE_EN, STATE_VI
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 PROV = load_hall_config("config/provincial.toml")
@@ -29,7 +30,11 @@ def test_only_listed_moves_are_allowed():
             else:
                 with pytest.raises(IllegalMove) as err:
                     move("1001", state, action)
-                assert "1001" in err.value.message and state.value in err.value.message
+                vi, en = err.value.message.split(". (", 1)
+                # each part names the ticket, its state and the move in its own language
+                assert vi.startswith("Số thứ tự 1001 ") and f"“{STATE_VI[state]}”" in vi
+                assert MOVE_VI[action] in vi and state.value not in vi
+                assert en.startswith(f"Ticket 1001 is {STATE_EN[state]}; cannot ")
 
 
 def test_final_states_leave_only_by_requeue_of_a_no_show():

@@ -30,11 +30,11 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from contracts.hall_config import DEFAULT_CONFIG, HallConfig, load_hall_config, parse_hall_config
-from server.api import counter_views as cv
 from server.db.migrate import upgrade
 from server.db.models import QUEUED_STATE, Ticket, queue_count_ddl
 from server.devices.state import HallShow
 from server.hall import Hall
+from server.queue import counter_reads as cv
 from server.queue import counters as ct
 from server.queue import day as hk
 from server.queue import tickets as tk

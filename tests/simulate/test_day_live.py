@@ -250,7 +250,7 @@ def test_cli_runs_the_next_day_on_the_running_server(lived, tmp_path, capsys, mo
     assert summary["totals"]["issued"] == issued > 5
     assert summary["server_report"]["issued"] == issued
     table = capsys.readouterr().out
-    assert "Dịch vụ" in table and "Tổng/all" in table
+    assert "Lĩnh vực" in table and "Tổng/all" in table
     # close Tuesday for good, as a server running for real would within a minute
     own.restart(datetime.fromisoformat(summary["end"]) + timedelta(minutes=5))
 

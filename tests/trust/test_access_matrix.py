@@ -58,6 +58,15 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("GET", "/manage"): R(EVERYONE, {200}, "the manager's page"),
     ("GET", "/static/{path}"): R(EVERYONE, {200}, "the pages' scripts and styles"),
     ("GET", "/q/{ticket_id}"): R(EVERYONE, {200}, "a ticket's QR code: number and queue only"),
+    # the citizen's public API (DESIGN "Citizens before the hall"): no token, limited per
+    # address and phone; TKQ takes no remote numbers, so the matrix issues none (409)
+    ("GET", "/dat-lich"): R(EVERYONE, {200}, "the citizen's page: a number from a phone"),
+    ("GET", "/api/v1/public/services"): R(EVERYONE, {200}, "a phone sees the queue"),
+    ("POST", "/api/v1/public/otp"): R(EVERYONE, {202, 429}, "a code to a phone (limited per "
+                                      "phone)", body={"phone": "0912345678"}),
+    ("POST", "/api/v1/public/remote-tickets"): R(
+        EVERYONE, {409, 429}, "a number from a phone, with its code",
+        body={"service": "TKQ", "phone": "0912345678", "otp": "000000"}),
     ("GET", "/openapi.json"): R(EVERYONE, {200}, "DESIGN: OpenAPI at /docs"),
     ("HEAD", "/openapi.json"): R(EVERYONE, {200}, "same"),
     ("GET", "/api/v1/schema/events"): R(EVERYONE, {200}, "the live feed's contract, like "
@@ -74,6 +83,12 @@ TABLE: dict[tuple[str, str], Rule] = {
                                       body={"username": "khach", "password": None}),
     # any caller with a token: the hall's public state
     ("GET", "/api/v1/services"): R(SIGNED_IN, {200}, "kiosks, boards and panels list them"),
+    # the one-stop e-system: the kiosk's lookups and the people at desks; the demo hall has no
+    # link (`kind = "none"`), so a lookup is 503 esystem_unavailable there
+    ("GET", "/api/v1/dossiers/{code}"): R({"kiosk"} | PEOPLE, {503}, "DESIGN: kiosk or staff "
+                                          "token; never a name or an ID number"),
+    ("GET", "/api/v1/procedures"): R({"kiosk"} | PEOPLE, {200}, "DESIGN: kiosk or staff "
+                                     "token", query={"q": "khai sinh"}),
     ("GET", "/api/v1/counters"): R(SIGNED_IN, {200}, "boards and panels show counters"),
     ("GET", "/api/v1/counters/{number}/current"): R(SIGNED_IN, {200, 204}, "LED/board view"),
     ("GET", "/api/v1/hall"): R(SIGNED_IN, {200}, "the snapshot every screen starts from"),
@@ -165,7 +180,7 @@ def hall(tmp_path_factory):
     live.ids = {"ticket_id": issued[0]["id"], "spare": issued[-2]["id"], "visit_id": visit,
                 "reprintable": issued[-1]["id"],  # DD: counter 1 never calls it
                 "number": HERE, "counter": HERE, "path": "panel.css", "free": 3,
-                "docs_asset": "swagger-ui.css"}
+                "docs_asset": "swagger-ui.css", "code": "000.00.31.H12-250701-0001"}
     live.checks = 0
     live.http = httpx.Client(base_url=live.url, timeout=10)  # one kept-alive connection
     yield live

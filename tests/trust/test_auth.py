@@ -55,7 +55,7 @@ def test_lockout_after_failed_logins_refuses_even_the_right_password(clocked):
     locked = _login(live, "lan", PASSWORD, counter=1)
     assert locked.status_code == 429 and locked.json()["error"] == "locked_out"
     detail = locked.json()["detail"]
-    assert "Tài khoản tạm khoá" in detail and "try again in 5 min" in detail, detail
+    assert "Tài khoản tạm khóa" in detail and "try again in 5 min" in detail, detail
     assert int(locked.headers["Retry-After"]) == LOCKOUT.total_seconds()
     assert "token" not in locked.json()
     # a wrong password while locked neither gets in nor extends the lock

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from common.device_token import write_token_file
 from display import cli as display_cli
 from layso.cli import main
-from layso.device_token import write_token_file
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "tok-Zq81-secret"

@@ -22,7 +22,8 @@ ALWAYS = {
     "referrer-policy": "no-referrer",
     "x-frame-options": "DENY",
 }
-PAGES = ["/panel", "/rate/1", "/manage", "/static/panel.js", "/q/1", "/q/999999"]
+PAGES = ["/panel", "/rate/1", "/manage", "/static/panel.js", "/q/1", "/q/999999", "/dat-lich",
+         "/static/dat-lich.js"]
 API = ["/healthz", "/api/v1/hall", "/api/v1/services", "/api/v1/auth/me", "/api/v1/nowhere"]
 DOCS = ["/docs", "/redoc", "/openapi.json"]
 

@@ -50,7 +50,7 @@ export const STRINGS = {
     resume: "Tiếp tục",
     finish: "Kết thúc",
     call: "Gọi",
-    cancel: "Huỷ",
+    cancel: "Hủy",
     close: "Đóng",
     shortcuts: "Phím tắt",
     nobody_waiting: "Không còn ai chờ ở quầy này.",
@@ -68,25 +68,26 @@ export const STRINGS = {
     dossier_code: "Mã hồ sơ",
     dossier_hint: "Gõ hoặc quét mã; mẫu: {example}",
     dossier_bad: "Mã hồ sơ “{code}” không đúng mẫu.",
-    dossier_pattern: "Mẫu: {pattern} — ví dụ: {example}",
+    dossier_example: "Ví dụ: {example}",
     dossier_ok: "Mã hợp lệ",
     dossier_needed: "Kết quả “{outcome}” cần có mã hồ sơ.",
     outcome: "Kết quả",
     outcome_needed: "Hãy chọn kết quả của lượt phục vụ.",
-    due_date: "Hẹn trả (tuỳ chọn)",
+    due_date: "Hẹn trả (tùy chọn)",
+    due_bad: "Ngày hẹn trả “{text}” không hợp lệ; nhập theo dạng ngày/tháng/năm, ví dụ 05/01/2026.",
     // dialogs
     call_title: "Gọi một số cụ thể",
     call_hint: "Dùng cho công dân vắng mặt quay lại hoặc gọi ngoài lượt.",
     call_anyway: "Vẫn gọi",
-    ticket_number: "Số vé",
-    number_needed: "Hãy nhập số vé.",
+    ticket_number: "Số thứ tự",
+    number_needed: "Hãy nhập số thứ tự.",
     transfer_title: "Chuyển công dân",
-    to_service: "Đến dịch vụ",
+    to_service: "Đến lĩnh vực",
     to_counter: "Đến quầy",
     reason: "Lý do",
-    reason_optional: "Lý do (tuỳ chọn)",
+    reason_optional: "Lý do (tùy chọn)",
     pause_title: "Tạm dừng quầy",
-    pause_other: "Ghi chú thêm (tuỳ chọn)",
+    pause_other: "Ghi chú thêm (tùy chọn)",
     pick_target: "Hãy chọn nơi chuyển đến.",
     // side panels
     waiting: "Danh sách chờ",
@@ -114,7 +115,7 @@ export const STRINGS = {
     rate_question: "Ông/Bà có hài lòng với lượt phục vụ vừa rồi?",
     rate_counter: "Quầy {label}",
     rate_serving: "Đang phục vụ số",
-    rate_idle: "Xin mời công dân đến lượt",
+    rate_idle: "Vui lòng chờ đến lượt",
     rate_paused: "Quầy tạm dừng",
     rate_left: "Còn {s} giây",
     rate_reason: "Xin cho biết lý do chưa hài lòng",
@@ -190,12 +191,13 @@ export const STRINGS = {
     dossier_code: "Dossier code",
     dossier_hint: "Type or scan the code; e.g. {example}",
     dossier_bad: "Dossier code “{code}” does not fit the hall's pattern.",
-    dossier_pattern: "Pattern: {pattern} — e.g. {example}",
+    dossier_example: "E.g. {example}",
     dossier_ok: "Valid code",
     dossier_needed: "The outcome “{outcome}” needs a dossier code.",
     outcome: "Outcome",
     outcome_needed: "Choose the outcome of the visit.",
     due_date: "Result due (optional)",
+    due_bad: "The due date “{text}” is not a date; type it as day/month/year, e.g. 05/01/2026.",
     call_title: "Call a given number",
     call_hint: "For a no-show who came back, or a call out of turn.",
     call_anyway: "Call anyway",
@@ -309,13 +311,89 @@ export function secondsUntil(iso) {
   return Math.max(0, Math.ceil((Date.parse(iso) - serverNow()) / 1000));
 }
 
-export function fmtDuration(total) {
-  if (total === null || total === undefined) return t("none");
-  const s = Math.max(0, Math.round(total));
+const UNITS = { vi: { h: "giờ", m: "phút", s: "giây" }, en: { h: "h", m: "min", s: "s" } };
+
+/**
+ * A duration that cannot be misread ("0:12" could be minutes or hours): "45 giây",
+ * "3 phút 05 giây", "12 phút", "1 giờ 05 phút" / "45 s", "3 min 05 s", "12 min", "1 h 05 min".
+ * Seconds are shown below ten minutes only, where they still tell something; with
+ * `{ seconds: false }` (averages, tables: narrow cells) a minute or more is whole minutes.
+ */
+export function fmtDuration(total, inLang = lang, { seconds = true } = {}) {
+  if (total === null || total === undefined) return STRINGS[inLang].none;
+  const u = UNITS[inLang] || UNITS.vi;
+  let s = Math.max(0, Math.round(total));
+  if (!seconds && s >= 60) s = Math.round(s / 60) * 60;
+  if (!seconds && s >= 60 && s < 600) return `${s / 60} ${u.m}`;
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
-  const ss = String(s % 60).padStart(2, "0");
-  return h ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
+  const two = (n) => String(n).padStart(2, "0");
+  if (h) return m ? `${h} ${u.h} ${two(m)} ${u.m}` : `${h} ${u.h}`;
+  if (s >= 600) return `${m} ${u.m}`;
+  if (m) return `${m} ${u.m} ${two(s % 60)} ${u.s}`;
+  return `${s} ${u.s}`;
+}
+
+// ---- dates as dd/mm/yyyy ---------------------------------------------------------------
+
+/** An ISO date (YYYY-MM-DD) as dd/mm/yyyy, the way Vietnamese papers write it. */
+export function fmtDate(iso) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso || "");
+  return m ? `${m[3]}/${m[2]}/${m[1]}` : "";
+}
+
+/** dd/mm/yyyy (also d/m/yyyy, with "." or "-") as an ISO date; null if it is no real date. */
+export function parseDate(text) {
+  const m = /^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$/.exec(text || "");
+  if (!m) return null;
+  const [d, mo, y] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) {
+    return null; // 31/02 and the like
+  }
+  return `${String(y).padStart(4, "0")}-${String(mo).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
+}
+
+/**
+ * A text field for a date in dd/mm/yyyy whatever the browser's locale (`<input type=date>`
+ * follows it: mm/dd/yyyy in an en-US browser). Typing digits inserts the slashes; the field
+ * is marked invalid (and `dataset.iso` emptied) while it holds no real date.
+ * `dateValue(input)` reads the ISO date, `setDateValue(input, iso)` writes one.
+ */
+export function dateField(input) {
+  input.type = "text";
+  input.inputMode = "numeric";
+  input.placeholder = "dd/mm/yyyy";
+  input.maxLength = 10;
+  input.autocomplete = "off";
+  input.addEventListener("input", (ev) => {
+    if (ev.inputType && ev.inputType.startsWith("delete")) { check(input); return; }
+    const digits = input.value.replace(/\D/g, "").slice(0, 8);
+    const parts = [digits.slice(0, 2), digits.slice(2, 4), digits.slice(4)].filter(Boolean);
+    let text = parts.join("/");
+    if (digits.length === 2 || digits.length === 4) text += "/";
+    if (/^[\d/]*$/.test(input.value)) input.value = text;
+    check(input);
+  });
+  input.addEventListener("blur", () => check(input, true));
+  check(input);
+}
+
+function check(input, final = false) {
+  const iso = parseDate(input.value);
+  input.dataset.iso = iso || "";
+  const bad = input.value.trim() !== "" && !iso && (final || input.value.length >= 10);
+  input.classList.toggle("invalid-date", bad);
+  input.setAttribute("aria-invalid", String(bad));
+}
+
+export function dateValue(input) {
+  return parseDate(input.value);
+}
+
+export function setDateValue(input, iso) {
+  input.value = iso ? fmtDate(iso) : "";
+  check(input);
 }
 
 // ---- HTTP ------------------------------------------------------------------------------

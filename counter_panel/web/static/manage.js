@@ -3,7 +3,8 @@
 // server as SVG, CSV/Excel/PNG downloads). Vietnamese first, English second.
 
 import {
-  $, Api, HallSocket, el, getLang, onLang, serverNow, setLang, syncClock, toast,
+  $, Api, HallSocket, dateField, dateValue, el, fmtDate, fmtDuration, getLang, onLang, serverNow,
+  setDateValue, setLang, syncClock, toast,
 } from "/static/common.js";
 
 const STR = {
@@ -11,15 +12,15 @@ const STR = {
     title: "Layso — Quản lý",
     tab_live: "Trực tiếp", tab_reports: "Báo cáo",
     login_title: "Đăng nhập quản lý",
-    login_hint: "Dành cho lãnh đạo và quản lý Bộ phận Một cửa.",
+    login_hint: "Dành cho lãnh đạo và quản lý Trung tâm.",
     username: "Tên đăng nhập", password: "Mật khẩu", login: "Đăng nhập", logout: "Đăng xuất",
     not_manager: "Tài khoản {user} có vai trò {role}; trang này dành cho quản lý.",
     fill_in: "Hãy nhập tên đăng nhập và mật khẩu.",
     session_over: "Phiên làm việc đã hết hạn. Hãy đăng nhập lại.",
     conn_online: "Trực tuyến", conn_connecting: "Đang kết nối…",
     conn_offline: "Mất kết nối — đang thử lại",
-    counters: "Quầy", queues: "Hàng chờ theo dịch vụ", devices: "Thiết bị",
-    service: "Dịch vụ", waiting: "Đang chờ", longest_wait: "Chờ lâu nhất", target: "Chỉ tiêu",
+    counters: "Quầy", queues: "Hàng chờ theo lĩnh vực", devices: "Thiết bị",
+    service: "Lĩnh vực", waiting: "Đang chờ", longest_wait: "Chờ lâu nhất", target: "Chỉ tiêu",
     estimate: "Ước tính",
     open: "Đang mở cửa", closed: "Ngoài giờ",
     st_idle: "Sẵn sàng", st_called: "Đang gọi", st_serving: "Đang phục vụ", st_paused: "Tạm dừng",
@@ -30,7 +31,7 @@ const STR = {
     since: "{t}", counters_summary: "{serving} phục vụ · {called} đang gọi · {paused} tạm dừng · {idle} sẵn sàng",
     k_waiting: "Đang chờ", k_longest: "Chờ lâu nhất", k_issued: "Đã cấp hôm nay",
     k_served: "Đã phục vụ", k_no_show: "Vắng mặt", k_wait_mean: "Chờ trung bình",
-    k_satisfaction: "Hài lòng hôm nay", k_of_rated: "{n} lượt đánh giá",
+    k_satisfaction: "Hài lòng hôm nay", k_of_rated: "{n} lượt đánh giá tại quầy",
     no_alerts: "Không có cảnh báo.", alert_wait: "Vượt chỉ tiêu chờ", alert_device: "Thiết bị lỗi",
     alert_store: "Không lưu được dữ liệu", store_since: "từ {t}, đã từ chối {n} yêu cầu",
     dev_ok: "Bình thường", dev_unknown: "Chưa rõ",
@@ -38,15 +39,15 @@ const STR = {
     date_from: "Từ ngày", to: "Đến ngày", show_report: "Xem báo cáo", chart_png: "Biểu đồ PNG",
     chart: "Biểu đồ", c_hours: "Theo giờ", c_days: "Theo ngày", c_satisfaction: "Hài lòng",
     report_heading: "Báo cáo hoạt động", generated: "lập lúc {t}",
-    by_service: "Theo dịch vụ", by_counter: "Theo quầy", by_officer: "Theo cán bộ",
-    satisfaction: "Mức độ hài lòng", dossiers: "Hồ sơ",
+    by_service: "Theo lĩnh vực", by_counter: "Theo quầy", by_officer: "Theo cán bộ",
+    satisfaction: "Mức độ hài lòng (đánh giá tại quầy)", dossiers: "Hồ sơ",
     r_issued: "Số phiếu cấp", r_served: "Đã phục vụ", r_no_show: "Vắng mặt",
     r_transferred: "Chuyển tiếp", r_wait: "Thời gian chờ TB", r_service: "Thời gian phục vụ TB",
     r_satisfaction: "Tỷ lệ hài lòng", r_ontime: "Đúng và trước hạn",
-    r_median_p90: "trung vị {m} · P90 {p}", r_rated: "{n} lượt đánh giá",
+    r_median_p90: "trung vị {m} · P90 {p}", r_rated: "{n} lượt đánh giá tại quầy",
     r_judged: "{n} hồ sơ trả có hẹn", r_of_issued: "{p} số phiếu",
-    col_code: "Mã", col_service: "Dịch vụ", col_issued: "Cấp", col_served: "Phục vụ",
-    col_no_show: "Vắng", col_transferred: "Chuyển", col_cancelled: "Huỷ", col_expired: "Hết hạn",
+    col_code: "Mã", col_service: "Lĩnh vực", col_issued: "Cấp", col_served: "Phục vụ",
+    col_no_show: "Vắng", col_transferred: "Chuyển", col_cancelled: "Hủy", col_expired: "Hết hạn",
     col_wait_mean: "Chờ TB", col_wait_median: "Chờ trung vị", col_wait_p90: "Chờ P90",
     col_service_mean: "Phục vụ TB", col_satisfaction: "Hài lòng", col_counter: "Quầy",
     col_calls: "Lượt gọi", col_paused: "Tạm dừng", col_officer: "Cán bộ",
@@ -57,13 +58,13 @@ const STR = {
     reasons: "Lý do chưa hài lòng", sat_rate: "Hài lòng và rất hài lòng: {p}",
     ontime_rate: "Đúng và trước hạn: {p}", none: "—",
     loading: "Đang tải…", downloaded: "Đã tải {name}.",
-    need_date: "Hãy chọn ngày.",
+    need_date: "Hãy nhập ngày theo dạng ngày/tháng/năm, ví dụ 28/04/2026.",
   },
   en: {
     title: "Layso — Manager",
     tab_live: "Live", tab_reports: "Reports",
     login_title: "Manager sign-in",
-    login_hint: "For the one-stop office's managers.",
+    login_hint: "For the centre's managers.",
     username: "Username", password: "Password", login: "Sign in", logout: "Sign out",
     not_manager: "{user} is a {role}; this page is for managers.",
     fill_in: "Enter your username and password.",
@@ -81,7 +82,7 @@ const STR = {
     since: "{t}", counters_summary: "{serving} serving · {called} calling · {paused} paused · {idle} ready",
     k_waiting: "Waiting", k_longest: "Longest wait", k_issued: "Issued today",
     k_served: "Served", k_no_show: "No-show", k_wait_mean: "Mean wait",
-    k_satisfaction: "Satisfaction today", k_of_rated: "{n} ratings",
+    k_satisfaction: "Satisfaction today", k_of_rated: "{n} counter ratings",
     no_alerts: "No alerts.", alert_wait: "Wait over target", alert_device: "Device fault",
     alert_store: "Nothing can be saved", store_since: "since {t}, {n} requests refused",
     dev_ok: "OK", dev_unknown: "Unknown",
@@ -90,11 +91,11 @@ const STR = {
     chart: "Chart", c_hours: "By hour", c_days: "By day", c_satisfaction: "Satisfaction",
     report_heading: "Activity report", generated: "generated {t}",
     by_service: "By service", by_counter: "By counter", by_officer: "By officer",
-    satisfaction: "Satisfaction", dossiers: "Dossiers",
+    satisfaction: "Satisfaction (counter ratings)", dossiers: "Dossiers",
     r_issued: "Tickets issued", r_served: "Served", r_no_show: "No-show",
     r_transferred: "Transferred", r_wait: "Mean wait", r_service: "Mean service time",
     r_satisfaction: "Satisfaction rate", r_ontime: "On-time rate",
-    r_median_p90: "median {m} · 90th pct {p}", r_rated: "{n} ratings",
+    r_median_p90: "median {m} · 90th pct {p}", r_rated: "{n} counter ratings",
     r_judged: "{n} returned with a due date", r_of_issued: "{p} of issued",
     col_code: "Code", col_service: "Service", col_issued: "Issued", col_served: "Served",
     col_no_show: "No-show", col_transferred: "Transf.", col_cancelled: "Cancelled",
@@ -108,7 +109,7 @@ const STR = {
     reasons: "Reasons for low ratings", sat_rate: "Satisfied or very satisfied: {p}",
     ontime_rate: "On time or early: {p}", none: "—",
     loading: "Loading…", downloaded: "Downloaded {name}.",
-    need_date: "Choose a date.",
+    need_date: "Type the date as day/month/year, e.g. 28/04/2026.",
   },
 };
 
@@ -136,22 +137,12 @@ const fmtInt = (n) => (n === null || n === undefined ? tr("none") :
 const fmtPct = (x) => (x === null || x === undefined ? tr("none") :
   new Intl.NumberFormat(locale(), { style: "percent", maximumFractionDigits: 1 }).format(x));
 
-/** Seconds as m:ss or h:mm:ss (waits and service times). */
-function fmtDur(total) {
-  if (total === null || total === undefined) return tr("none");
-  const s = Math.max(0, Math.round(total));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const ss = String(s % 60).padStart(2, "0");
-  return h ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
-}
+/** Waits and service times with their units ("12 phút", "1 giờ 05 phút"), never "0:12";
+ * whole minutes from a minute on (narrow cells). Timers that tick show seconds: fmtTimer. */
+const fmtDur = (total) => fmtDuration(total, getLang(), { seconds: false });
+const fmtTimer = (total) => fmtDuration(total, getLang());
 
 const fmtMin = (seconds) => fmtInt(Math.floor(seconds / 60));
-
-function fmtDate(iso) {
-  const [y, m, d] = iso.split("-");
-  return getLang() === "vi" ? `${d}/${m}/${y}` : iso;
-}
 
 let hallZone = "Asia/Ho_Chi_Minh";
 
@@ -257,7 +248,7 @@ let dateTouched = false;
 
 /** The report's date follows the hall's today (server clock) until the manager picks one. */
 function defaultDate() {
-  if (!dateTouched) $("#r-date").value = hallToday();
+  if (!dateTouched) setDateValue($("#r-date"), hallToday());
 }
 
 // ---- the hall, live --------------------------------------------------------------------
@@ -356,7 +347,7 @@ function secondsSinceIso(iso) { return Math.max(0, (serverNow() - Date.parse(iso
 function tick() {
   $("#clock").textContent = hallTime(serverNow());
   for (const node of document.querySelectorAll("[data-since]")) {
-    node.textContent = fmtDur(secondsSinceIso(node.dataset.since));
+    node.textContent = fmtTimer(secondsSinceIso(node.dataset.since));
   }
   renderQueues();
   renderAlerts();
@@ -462,7 +453,7 @@ function renderCounters() {
         "data-release": c.number, onclick: () => releaseCounter(c) }, tr("release")));
     }
     if (c.since && c.state !== "idle") {
-      foot.push(el("span", { class: "c-timer", "data-since": c.since }, fmtDur(secondsSinceIso(c.since))));
+      foot.push(el("span", { class: "c-timer", "data-since": c.since }, fmtTimer(secondsSinceIso(c.since))));
     }
     const devs = (faults.get(c.number) || []).map((d) => el("span", { class: "c-fault" }, `⚠ ${d.name}: ${d.status}`));
     return el("article", { class: "counter", "data-state": c.state, "data-counter": c.number },
@@ -507,9 +498,12 @@ let report = null;
 
 function periodParams() {
   const kind = document.querySelector("input[name=kind]:checked").value;
-  const d = $("#r-date").value;
+  const d = dateValue($("#r-date")); // dd/mm/yyyy in the field, whatever the browser's locale
   if (!d) return null;
-  if (kind === "range") return { from: d, to: $("#r-to").value || d };
+  if (kind === "range") {
+    if ($("#r-to").value.trim() && !dateValue($("#r-to"))) return null;
+    return { from: d, to: dateValue($("#r-to")) || d };
+  }
   return { period: kind, date: d };
 }
 
@@ -691,9 +685,11 @@ function init() {
   for (const b of document.querySelectorAll(".tab")) {
     b.addEventListener("click", () => {
       showView(b.dataset.tab);
-      if (b.dataset.tab === "reports" && !report && $("#r-date").value) loadReport();
+      if (b.dataset.tab === "reports" && !report && dateValue($("#r-date"))) loadReport();
     });
   }
+  dateField($("#r-date"));
+  dateField($("#r-to"));
   $("#report-form").addEventListener("submit", loadReport);
   $("#period-kind").addEventListener("change", syncPeriodInputs);
   for (const id of ["#r-date", "#r-to"]) $(id).addEventListener("input", () => { dateTouched = true; });

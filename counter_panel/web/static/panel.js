@@ -4,8 +4,8 @@
 // server restart always comes back to the true state.
 
 import {
-  $, Api, HallSocket, applyI18n, dossierRegex, el, fmtDuration, getLang, normaliseCode, onLang,
-  pick, secondsSince, setLang, syncClock, t, toast,
+  $, Api, HallSocket, applyI18n, dateField, dateValue, dossierRegex, el, fmtDate, fmtDuration,
+  getLang, normaliseCode, onLang, pick, secondsSince, setDateValue, setLang, syncClock, t, toast,
 } from "./common.js";
 
 const SESSION_KEY = "layso.panel.session";
@@ -260,19 +260,28 @@ function buildStatic() {
   outcomes.replaceChildren(...S.config.outcomes.map((o) => el("label", { class: "chip" },
     el("input", { type: "radio", name: "outcome", value: o.value,
       checked: !!was && was.value === o.value }),
-    el("span", { dataset: { outcome: o.value } }, pick(o)))));
+    el("span", { dataset: { outcome: o.value } }, pick(o),
+      // the official form handed over with this outcome (Circular 01/2018/TT-VPCP)
+      o.form ? el("small", { class: "outcome-form" }, pick(o, "form")) : null))));
 
   const reasons = $("#pause-reasons");
   reasons.replaceChildren(...S.config.pause_reasons.map((r, i) => el("label", { class: "chip" },
     el("input", { type: "radio", name: "pause", value: r.name, checked: i === 0 }),
     el("span", { dataset: { reason: r.value } }, pick(r)))));
 
+  // The transfer targets as a list of radio rows (a styled list, not a bare list box); a
+  // rebuild (language switch) keeps the row chosen.
+  const picked = new Set([...document.querySelectorAll(".pick input:checked")]
+    .map((r) => `${r.name}=${r.value}`));
+  const row = (name, value, head, text) => el("label", { class: "pick" },
+    el("input", { type: "radio", name, value, checked: picked.has(`${name}=${value}`) }),
+    el("b", { class: "pick-head" }, head), el("span", { class: "pick-text" }, text));
   $("#transfer-service").replaceChildren(...S.config.services.map((s) =>
-    el("option", { value: s.code }, `${s.code} — ${pick(s)}`)));
+    row("transfer-service", s.code, s.code, pick(s))));
   $("#transfer-counter").replaceChildren(...S.config.counters
     .filter((c) => c.number !== cfg.number)
-    .map((c) => el("option", { value: String(c.number) },
-      `${t("counter")} ${c.label} · ${c.services.join(", ")}`)));
+    .map((c) => row("transfer-counter", String(c.number), `${t("counter")} ${c.label}`,
+      c.services.map((code) => pick(serviceCfg(code)) || code).join(" · "))));
   $("#transfer-reasons").replaceChildren(...S.config.transfer_reasons.map((r) =>
     el("option", { value: r.name })));
   $("#transfer-reason-chips").replaceChildren(...S.config.transfer_reasons.map((r) =>
@@ -327,6 +336,8 @@ function renderCurrent() {
   if (visitId !== S.shownVisitId) { // a new citizen at the counter: a clean finish form
     S.shownVisitId = visitId;
     resetFinishForm();
+    const info = $("#action-msg");
+    if (visitId && info.dataset.kind === "info") showError(info, ""); // "nobody waiting" is over
     S.focusWanted = Boolean(visitId);
   }
 }
@@ -389,13 +400,14 @@ function renderQueue() {
 function renderStats() {
   const s = S.stats;
   if (!s) return;
-  $("#stats-date").textContent = s.date.split("-").reverse().join("/");
+  $("#stats-date").textContent = fmtDate(s.date);
   $("#st-served").textContent = s.served;
   $("#st-noshow").textContent = s.no_show;
   $("#st-transferred").textContent = s.transferred;
   $("#st-dossiers").textContent = s.dossiers;
-  $("#st-avg").textContent = fmtDuration(s.avg_service_s);
-  $("#st-wait").textContent = fmtDuration(s.avg_wait_s);
+  const brief = (x) => fmtDuration(x, getLang(), { seconds: false }); // narrow cells
+  $("#st-avg").textContent = brief(s.avg_service_s);
+  $("#st-wait").textContent = brief(s.avg_wait_s);
   const rated = Object.values(s.ratings).reduce((a, b) => a + b, 0);
   $("#st-satisfaction").textContent = s.satisfaction_rate === null ? "" :
     `${t("satisfaction")} ${Math.round(s.satisfaction_rate * 100)}%`;
@@ -424,7 +436,8 @@ function tick() {
   }
   $("#cur-timer").textContent = since ? fmtDuration(secondsSince(since)) : "";
   for (const node of document.querySelectorAll(".q-wait[data-since]")) {
-    node.textContent = t("waited", { d: fmtDuration(secondsSince(node.dataset.since)) });
+    node.textContent = t("waited",
+      { d: fmtDuration(secondsSince(node.dataset.since), getLang(), { seconds: false }) });
   }
 }
 
@@ -434,6 +447,7 @@ function showError(node, message, kind = "error") {
   node.textContent = message || "";
   node.hidden = !message;
   node.dataset.kind = kind;
+  delete node.dataset.key;
 }
 
 /**
@@ -455,8 +469,10 @@ async function act(name, run, { msgNode = $("#action-msg"), onOk, onError } = {}
   } catch (err) {
     if (err.status !== 401) {
       showError(msgNode, err.message);
+      // The button is outlined when the refusal is shown beside it, not inside a dialog
+      // (which says it itself, and leaves nothing behind it when closed).
       const button = document.querySelector(`[data-action="${name}"]`);
-      if (button) button.classList.add("refused");
+      if (button && !msgNode.closest("dialog")) button.classList.add("refused");
       if (err.status === 0) setConn("offline");
       if (onError) onError(err);
     }
@@ -475,10 +491,18 @@ async function act(name, run, { msgNode = $("#action-msg"), onOk, onError } = {}
 
 const base = () => `/api/v1/counters/${S.session.counter}`;
 
+/** An informative line under the actions, kept as a catalogue key so that a language
+ * switch translates it and a newly called citizen clears it (it was about the empty queue). */
+function showInfo(key) {
+  const node = $("#action-msg");
+  showError(node, t(key), "info");
+  node.dataset.key = key;
+}
+
 function next() {
   return act("next", () => api.post(`${base()}/next`), {
     onOk: ({ status, data }) => {
-      if (status === 204) showError($("#action-msg"), t("nobody_waiting"), "info");
+      if (status === 204) showInfo("nobody_waiting");
       else toast(t("called_ok", { number: data.ticket.number }), "ok", 2500);
     },
   });
@@ -539,7 +563,7 @@ function resume() {
 
 function resetFinishForm() {
   $("#dossier").value = "";
-  $("#due-date").value = "";
+  setDateValue($("#due-date"), "");
   for (const r of document.querySelectorAll("input[name=outcome]")) r.checked = false;
   showError($("#finish-msg"), "");
   $("#dossier").classList.remove("invalid", "valid");
@@ -594,10 +618,10 @@ function finish() {
   $("#dossier").value = code;
   const chosen = document.querySelector("input[name=outcome]:checked");
   const outcome = chosen ? chosen.value : null;
-  const pattern = t("dossier_pattern",
-    { pattern: S.config.dossier.pattern, example: S.config.dossier.example });
+  // The officer is shown the hall's example, never the regular expression.
+  const example = t("dossier_example", { example: S.config.dossier.example });
   if (code && S.regex && !S.regex.test(code)) {
-    refuseCode(`${t("dossier_bad", { code })} ${pattern}`);
+    refuseCode(`${t("dossier_bad", { code })} ${example}`);
     return null;
   }
   if (!outcome) {
@@ -613,16 +637,22 @@ function finish() {
   }
   const body = { outcome };
   if (code) body.dossier_code = code;
-  if ($("#due-date").value) body.due_date = $("#due-date").value;
+  const due = $("#due-date");
+  if (due.value.trim()) { // dd/mm/yyyy whatever the browser's locale
+    const iso = dateValue(due);
+    if (!iso) {
+      showError(msg, t("due_bad", { text: due.value.trim() }));
+      due.focus();
+      return null;
+    }
+    body.due_date = iso;
+  }
   const number = S.counter && S.counter.ticket ? S.counter.ticket.number : "";
   return act("finish", async () => {
     try {
       return await api.post(`${base()}/finish`, body);
     } catch (err) {
-      if (err.code === "bad_dossier_code") {
-        const p = err.body.pattern || S.config.dossier.pattern;
-        const ex = err.body.example || S.config.dossier.example;
-        err.message = `${err.message} ${t("dossier_pattern", { pattern: p, example: ex })}`;
+      if (err.code === "bad_dossier_code") { // the server's message names the example
         $("#dossier").classList.add("invalid");
       }
       throw err;
@@ -654,15 +684,14 @@ function openCall() {
 
 function openTransfer() {
   if ($("#btn-transfer").disabled) return;
-  openDialog("#dlg-transfer", () => {
+  openDialog("#dlg-transfer", (dialog) => {
     const ticket = S.counter.ticket;
     $("#transfer-ticket").textContent = ticket ?
       `${ticket.number} · ${pick(serviceCfg(ticket.service)) || ticket.service}` : "";
     $("#transfer-reason").value = "";
-    const services = $("#transfer-service");
-    services.value = "";
-    $("#transfer-counter").value = "";
-    setTimeout(() => services.focus(), 0);
+    for (const r of dialog.querySelectorAll(".pick input")) r.checked = false;
+    const first = dialog.querySelector(".pick-list:not([hidden]) input");
+    if (first) setTimeout(() => first.focus(), 0);
   });
 }
 
@@ -685,8 +714,9 @@ function submitTransfer(ev) {
   const msg = dialog.querySelector(".error");
   const kind = transferKind();
   const body = {};
-  if (kind === "service") body.service = $("#transfer-service").value;
-  else body.counter = parseInt($("#transfer-counter").value, 10);
+  const chosen = dialog.querySelector(`input[name=transfer-${kind}]:checked`);
+  if (chosen && kind === "service") body.service = chosen.value;
+  else if (chosen) body.counter = parseInt(chosen.value, 10);
   if (!body.service && !body.counter) { showError(msg, t("pick_target")); return; }
   const reason = $("#transfer-reason").value.trim();
   if (reason) body.reason = reason;
@@ -768,6 +798,7 @@ function onKey(ev) {
 // ---- wiring ----------------------------------------------------------------------------
 
 function wire() {
+  dateField($("#due-date"));
   $("#login-form").addEventListener("submit", submitLogin);
   $("#btn-logout").addEventListener("click", logout);
   $("#btn-lang").addEventListener("click", () => setLang(getLang() === "vi" ? "en" : "vi"));
@@ -803,12 +834,17 @@ function wire() {
     b.addEventListener("click", () => b.closest("dialog").close());
   }
   for (const d of document.querySelectorAll("dialog")) {
-    d.addEventListener("close", () => setTimeout(focusDossier, 0));
+    d.addEventListener("close", () => {
+      for (const b of document.querySelectorAll(".refused")) b.classList.remove("refused");
+      setTimeout(focusDossier, 0);
+    });
   }
   document.addEventListener("keydown", onKey);
   onLang(() => {
     $("#btn-lang").textContent = t("lang_other");
     if (S.config && S.session && !$("#work-view").hidden) { buildStatic(); renderAll(); dossierHint(); }
+    const info = $("#action-msg");
+    if (info.dataset.key) showInfo(info.dataset.key);
     if (S.socket) setConn($("#conn").dataset.state);
   });
   setInterval(tick, 1000);

@@ -5,7 +5,7 @@ RS-485 line on a pty; the simulated line adds the 8N1 line time, so the arrival 
 SHOW frame's last byte is what a real panel would see. For each call we take the time from
 sending the request and from receiving its answer to that last byte, and compare both with
 the frame's own line time. `layso bench` can call `measure_call_to_led(n)`; by hand:
-`python -m server.devices.bench --n 50 --baud 9600`.
+`python -m layso.bench.devices --n 50 --baud 9600`.
 """
 
 from __future__ import annotations
