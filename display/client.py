@@ -1,29 +1,33 @@
 """The board's link to the server: `WS /ws/hall?token=…`, kept up by a background thread.
 
+The link itself is common/hall_link.py, the one client the kiosk uses too, with its one gap
+policy: a new connection starts with the snapshot; a gap in `seq` (or `reload()`, which the
+board calls when its fold finds a message it cannot take) loads the snapshot over HTTP
+(`GET /api/v1/hall`) while the socket goes on being read into a buffer, and the buffered events
+after the snapshot's `seq` follow it in order, so the reload does not race the socket. It
+reconnects by itself with the shared backoff (common/backoff.py: doubling, with jitter, so a
+hall's boards do not all hammer a server that just restarted).
+
 Messages land in `inbox` (a thread-safe queue the board drains once per frame), together with
-"open" and "closed" notes so the board can show that it lost the server. The thread reconnects
-by itself with exponential backoff and jitter (a hall's boards must not all hammer a server
-that just restarted); every new connection starts with a snapshot, which is how the board
-catches up. `reload()` drops the connection and reconnects at once: the board calls it when it
-sees a gap in `seq` (a fresh connection's snapshot and events are consistent by construction,
-which a separate `GET /api/v1/hall` racing the socket would not be).
+"open" and "closed" notes so the board can show that it lost the server.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
 import logging
 import queue
-import random
 import threading
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI, WebSocketException
+import httpx
+from websockets.exceptions import InvalidStatus
+
+from common.backoff import Backoff
+from common.hall_link import HallLink, LinkHandlers
+from contracts.events import UNSEQUENCED
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +53,14 @@ def hall_ws_url(server: str, token: str) -> str:
     return urlunsplit((scheme, parts.netloc, path, f"token={quote(token, safe='')}", ""))
 
 
+def hall_http_url(ws_url: str) -> str:
+    """The snapshot's address beside a hall socket: ws://h/ws/hall?… → http://h/api/v1/hall."""
+    parts = urlsplit(ws_url)
+    scheme = "https" if parts.scheme == "wss" else "http"
+    path = parts.path.removesuffix("/ws/hall") + "/api/v1/hall"
+    return urlunsplit((scheme, parts.netloc, path, "", ""))
+
+
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, InvalidStatus):
         code = exc.response.status_code
@@ -63,24 +75,37 @@ def _reason(exc: BaseException) -> str:
 
 
 class HallClient:
+    """The board's thread around common.hall_link.HallLink: notes into `inbox`."""
+
     def __init__(self, server: str, token: str, *, backoff_min: float = 0.5,
                  backoff_max: float = 15.0, ping_interval: float = 5.0,
                  open_timeout: float = 5.0) -> None:
         self.url = hall_ws_url(server, token)
+        self.token = token
         self.inbox: queue.SimpleQueue[Note] = queue.SimpleQueue()
-        self.backoff_min = backoff_min
-        self.backoff_max = backoff_max
-        self.ping_interval = ping_interval
-        self.open_timeout = open_timeout
         self.connected = threading.Event()
-        self.connections = 0  # how many times a connection opened (for tests and logs)
+        self.link = HallLink(
+            self.url, self._load_snapshot,
+            LinkHandlers(snapshot=lambda message, fresh: self._put(message),
+                         event=self._put, unsequenced=self._put, opened=self._opened,
+                         closed=self._closed),
+            unsequenced=UNSEQUENCED, backoff=Backoff(first=backoff_min, cap=backoff_max),
+            describe=_reason, ping_interval=ping_interval, open_timeout=open_timeout,
+            max_size=8 * 2**20, log=log)
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._ws: ClientConnection | None = None
-        self._wake: asyncio.Event | None = None
-        self._stopping = False
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._thread_main, name="hall-client",
                                         daemon=True)
+
+    @property
+    def connections(self) -> int:
+        """How many times a connection opened (for tests and logs)."""
+        return self.link.connections
+
+    @property
+    def reloads(self) -> int:
+        """How many snapshots were loaded over HTTP after a gap or a `reload()`."""
+        return self.link.reloads
 
     # --- called from the board's thread ----------------------------------------------------
     def start(self) -> HallClient:
@@ -89,70 +114,43 @@ class HallClient:
         return self
 
     def stop(self, timeout: float = 3.0) -> None:
-        self._stopping = True
-        loop = self._loop
-        if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(self._interrupt)
+        self._call(self.link.stop)
         self._thread.join(timeout)
 
     def reload(self) -> None:
-        """Drop the connection and reconnect now: the new one starts with a snapshot."""
+        """Load the snapshot again, in order with the events (common.hall_link)."""
+        self._call(self.link.reload)
+
+    def _call(self, what) -> None:
         loop = self._loop
         if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(self._interrupt)
+            loop.call_soon_threadsafe(what)
 
     # --- the client's own thread -----------------------------------------------------------
-    def _interrupt(self) -> None:
-        if self._wake is not None:
-            self._wake.set()
-        if self._ws is not None:
-            asyncio.ensure_future(self._ws.close())
-
     def _thread_main(self) -> None:
         asyncio.run(self._main())
 
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self._wake = asyncio.Event()
         self._ready.set()
-        delay = self.backoff_min
-        while not self._stopping:
-            self._wake.clear()
-            try:
-                async with connect(self.url, open_timeout=self.open_timeout,
-                                   ping_interval=self.ping_interval,
-                                   ping_timeout=self.ping_interval, max_size=8 * 2**20,
-                                   close_timeout=1) as ws:
-                    self._ws = ws
-                    self.connections += 1
-                    delay = self.backoff_min
-                    self.connected.set()
-                    self.inbox.put(Note("open"))
-                    async for raw in ws:
-                        self._deliver(raw)
-                    reason = "the server closed the connection"
-            except (OSError, InvalidURI, InvalidHandshake, WebSocketException,
-                    TimeoutError) as exc:
-                reason = _reason(exc)
-            finally:
-                self._ws = None
-            if self.connected.is_set():
-                self.connected.clear()
-            self.inbox.put(Note("closed", reason))
-            if self._stopping:
-                break
-            if self._wake.is_set():  # reload() asked for a fresh snapshot: no backoff
-                continue
-            log.info("hall link down (%s); retrying in %.1f s", reason, delay)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), delay * random.uniform(0.8, 1.2))
-            delay = min(self.backoff_max, delay * 2)
+        async with httpx.AsyncClient(headers={"Authorization": f"Bearer {self.token}",
+                                              "User-Agent": "layso-display"},
+                                     timeout=httpx.Timeout(10.0, connect=3.0)) as http:
+            self._http = http
+            await self.link.run()
 
-    def _deliver(self, raw: str | bytes) -> None:
-        try:
-            message = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            log.warning("ignored a message that is not JSON: %.80r", raw)
-            return
-        if isinstance(message, dict):
-            self.inbox.put(Note("message", message))
+    async def _load_snapshot(self) -> dict:
+        response = await self._http.get(hall_http_url(self.url))
+        response.raise_for_status()
+        return response.json()
+
+    def _put(self, message: dict) -> None:
+        self.inbox.put(Note("message", message))
+
+    def _opened(self) -> None:
+        self.connected.set()
+        self.inbox.put(Note("open"))
+
+    def _closed(self, reason: str) -> None:
+        self.connected.clear()
+        self.inbox.put(Note("closed", reason))

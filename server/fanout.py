@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from common.backoff import Backoff
 from server.bus import Numbered, event_text
 from server.hall import Hall
 
@@ -56,7 +57,7 @@ class PgListener:
     async def _run(self) -> None:
         import psycopg
 
-        delay = 0.5
+        backoff = Backoff(first=0.5, cap=10, jitter=0)
         while True:
             try:
                 async with await psycopg.AsyncConnection.connect(
@@ -64,7 +65,7 @@ class PgListener:
                     await conn.execute(f"LISTEN {CHANNEL}")
                     await self._catch_up()
                     self.connected.set()
-                    delay = 0.5
+                    backoff.reset()
                     async for note in conn.notifies():
                         self.hall.bus.publish([Numbered(json.loads(note.payload),
                                                         note.payload)])
@@ -72,10 +73,10 @@ class PgListener:
                 raise
             except Exception as exc:
                 self.connected.clear()
+                delay = backoff.next()
                 log.warning("event listener lost PostgreSQL (%s); retrying in %.1f s", exc,
                             delay)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 10)
 
     async def _catch_up(self) -> None:
         missed = await asyncio.to_thread(self.hall.events_since, self.hall.bus.last_seq)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, Literal, Protocol, TypeVar
 
+from common.backoff import Backoff
 from drivers.bus.frame import line_time
 from drivers.bus.health import Counters, DeviceHealth, LineHealth, utcnow
 from drivers.bus.link import LinkClosed, SerialLink, StreamDecoder
@@ -333,7 +334,8 @@ class LineEngine:
 
     # -- the loop -------------------------------------------------------------------------
     async def _run(self) -> None:
-        backoff = self.timing.reconnect_min_s
+        # exact waits (no jitter): one line per port, and the tests' clock is a fake
+        backoff = Backoff(self.timing.reconnect_min_s, self.timing.reconnect_max_s, jitter=0)
         while True:
             if not self._connected:
                 try:
@@ -342,10 +344,9 @@ class LineEngine:
                 except OSError as exc:
                     self._open_failures += 1
                     self._line_down(str(exc))
-                    await self._sleep(backoff)
-                    backoff = min(backoff * 2, self.timing.reconnect_max_s)
+                    await self._sleep(backoff.next())
                     continue
-                backoff = self.timing.reconnect_min_s
+                backoff.reset()
                 self._line_up()
             try:
                 if not await self._step():

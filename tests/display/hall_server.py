@@ -32,6 +32,7 @@ class HallServer:
         self.snapshot = sample_snapshot(self.cfg, datetime.now(UTC)).model_dump(mode="json")
         self.port = 0
         self.connections = 0
+        self.hall_loads = 0  # GET /api/v1/hall answered
         self._clients: set[ServerConnection] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: Server | None = None
@@ -90,7 +91,9 @@ class HallServer:
         if parts.path == "/api/v1/hall":
             if bearer != self.token:
                 return _json(HTTPStatus.UNAUTHORIZED, {"detail": "bad token"})
-            return _json(HTTPStatus.OK, self.snapshot)
+            with self._lock:
+                self.hall_loads += 1
+                return _json(HTTPStatus.OK, self.snapshot)
         if parts.path != "/ws/hall":
             return _json(HTTPStatus.NOT_FOUND, {"detail": "not found"})
         if token != self.token:

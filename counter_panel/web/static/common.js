@@ -456,8 +456,11 @@ export class Api {
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 10000];
 
 /**
- * `WS /ws/hall`: the snapshot first, then events in `seq` order. A gap in `seq`, a close or a
- * failed liveness probe reconnects (with backoff), which brings a fresh snapshot.
+ * `WS /ws/hall`: the snapshot first, then events in `seq` order. A close or a failed liveness
+ * probe reconnects (with backoff), which brings a fresh snapshot. A gap in `seq` follows the
+ * one gap policy of the kiosk and the board (common/hall_link.py): `GET /api/v1/hall` while
+ * the socket's events wait in a buffer, then those after the snapshot's `seq`, in order; a
+ * reload that fails reconnects.
  */
 export class HallSocket {
   constructor({ token, onSnapshot, onEvent, onPassing, onStatus, onUnauthorized,
@@ -501,6 +504,8 @@ export class HallSocket {
     const ws = new WebSocket(this.url());
     this.ws = ws;
     this.seq = null;
+    this.reloading = 0; // the id of the reload under way, 0 when none
+    this.buffer = [];
     ws.onmessage = (msg) => this.receive(msg.data);
     ws.onclose = (ev) => {
       if (this.ws !== ws) return;
@@ -529,13 +534,48 @@ export class HallSocket {
     }
     // A passing state (device health) has no seq: it is not a queue fact, never a gap.
     if (msg.seq === undefined || msg.seq === null) { this.onPassing?.(msg); return; }
+    if (this.reloading) { this.buffer.push(msg); return; }
+    this.take(msg);
+  }
+
+  take(msg) {
     if (this.seq === null || typeof msg.seq !== "number" || msg.seq <= this.seq) return;
-    if (msg.seq !== this.seq + 1) { // events were lost: start again from a snapshot
-      this.reconnectNow();
+    if (msg.seq !== this.seq + 1) { // events were lost: the snapshot again, over HTTP
+      this.reload(msg);
       return;
     }
     this.seq = msg.seq;
     this.onEvent?.(msg);
+  }
+
+  async reload(first) {
+    const ws = this.ws;
+    const id = (this.reloadIds = (this.reloadIds || 0) + 1);
+    this.reloading = id;
+    this.buffer = [first];
+    let snap = null;
+    try {
+      const r = await fetch("/api/v1/hall", { cache: "no-store", headers: {
+        Accept: "application/json", Authorization: `Bearer ${this.token}` } });
+      if (r.ok) snap = await r.json();
+    } catch { snap = null; }
+    if (this.ws !== ws || this.reloading !== id || this.stopped) return; // reconnected meanwhile
+    const buffered = this.buffer;
+    this.reloading = 0;
+    this.buffer = [];
+    if (!snap || typeof snap.seq !== "number") { this.reconnectNow(); return; }
+    this.seq = snap.seq;
+    if (snap.now) syncClock(snap.now);
+    this.onSnapshot?.(snap);
+    buffered.forEach((msg, i) => {
+      if (this.reloading) { this.buffer.push(msg); return; } // a new gap: wait for its reload
+      if (i === 0 && msg.seq > this.seq + 1) { // a snapshot behind its event: fold on
+        this.seq = msg.seq;
+        this.onEvent?.(msg);
+        return;
+      }
+      this.take(msg);
+    });
   }
 
   scheduleRetry() {
