@@ -27,7 +27,7 @@ def day_summary(result: DayResult) -> str:
     arrived = [c for c in expected if c.outcome not in NOT_ARRIVED]
     n = Counter(c.outcome for c in arrived)
     waiting = sum(n[o] for o in WAITING)
-    others = len(result.citizens) - len(mine)  # tickets people took at the kiosk
+    others = len(result.citizens) - len(mine)  # taken by people: at the kiosk, from a phone
     if result.stopped:
         vi_head = (f"Ngày mô phỏng đã dừng lúc {result.reached.astimezone(zone):%H:%M}: "
                    f"dự kiến {len(expected)} công dân từ {begin} đến giờ đóng cửa; đến nay "
@@ -54,8 +54,8 @@ def day_summary(result: DayResult) -> str:
             vi.append(f"{n[outcome]} {vi_text}")
             en.append(f"{n[outcome]} {en_text}")
     if others:
-        vi.append(f"thêm {others} số do người lấy ở ki-ốt")
-        en.append(f"plus {others} tickets people took at the kiosk")
+        vi.append(f"thêm {others} số do người lấy (ở ki-ốt hoặc từ điện thoại)")
+        en.append(f"plus {others} tickets people took (at the kiosk or from a phone)")
     return f"{vi_head}: {', '.join(vi)}.\n{en_head}: {', '.join(en)}."
 
 

@@ -38,4 +38,5 @@ def test_a_finished_day_names_every_other_end():
     assert en == ("The simulated day is over: 305 citizens expected from 07:30 to closing; 305 "
                   "arrived: 280 served, 6 not served by closing, 12 not there when called, 4 "
                   "refused a ticket (closed or numbers used up), 2 left to a person who took a "
-                  "counter, 1 handled by someone else, plus 3 tickets people took at the kiosk.")
+                  "counter, 1 handled by someone else, plus 3 tickets people took (at the "
+                  "kiosk or from a phone).")
