@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import math
 import re
-import threading
 import time
 from dataclasses import dataclass
 
@@ -36,6 +35,7 @@ from sqlalchemy.engine import Engine
 
 from server.db.database import Database
 from server.db.faults import StoreUnavailable, is_disconnect
+from server.db.side_engine import SideEngine
 
 _HIT = ("INSERT INTO rate_limit (name, subject, window_start, hits) "
         "VALUES (:name, :subject, :now, 1) "
@@ -70,15 +70,9 @@ class LimitStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._engine: Engine | None = None
-        self._lock = threading.Lock()
-        db.on_dispose.append(self.dispose)
-
-    def _connect(self) -> Engine:
-        with self._lock:
-            if self._engine is None:
-                self._engine = self._make_engine()
-            return self._engine
+        self._side = SideEngine(db, self._make_engine)
+        self._connect = self._side.get
+        self.dispose = self._side.dispose
 
     def _make_engine(self) -> Engine:
         if self.db.is_sqlite:
@@ -149,11 +143,6 @@ class LimitStore:
                                                           "n": n})
         return len(rows)
 
-    def dispose(self) -> None:
-        with self._lock:
-            engine, self._engine = self._engine, None
-        if engine is not None:
-            engine.dispose()
 
 
 class SharedLimit:

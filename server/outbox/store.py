@@ -4,7 +4,6 @@ on connections of its own (never the hall's writer: a slow gateway holds no writ
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from server.db.database import Database, Sql
 from server.db.models import Outbox
+from server.db.side_engine import SideEngine
 from server.queue.context import Tx
 
 LEASE_S = 60.0
@@ -61,29 +61,26 @@ class OutboxStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._engine: Engine | None = None
-        self._lock = threading.Lock()
-        db.on_dispose.append(self.dispose)
+        self._side = SideEngine(db, self._make_engine)
+        self._connect = self._side.get
+        self.dispose = self._side.dispose
 
-    def _connect(self) -> Engine:
-        with self._lock:
-            if self._engine is None:
-                if self.db.is_sqlite:
-                    engine = create_engine(self.db.url, pool_size=1, max_overflow=1,
-                                           connect_args={"check_same_thread": False,
-                                                         "timeout": 30})
+    def _make_engine(self) -> Engine:
+        if self.db.is_sqlite:
+            engine = create_engine(self.db.url, pool_size=1, max_overflow=1,
+                                   connect_args={"check_same_thread": False,
+                                                 "timeout": 30})
 
-                    @event.listens_for(engine, "connect")
-                    def _on_connect(dbapi_conn, _record) -> None:
-                        cur = dbapi_conn.cursor()
-                        cur.execute("PRAGMA busy_timeout=30000")
-                        cur.close()
-                else:
-                    engine = create_engine(self.db.url, pool_size=1, max_overflow=1,
-                                           pool_pre_ping=True, connect_args={
-                                               "application_name": "layso outbox"})
-                self._engine = engine
-            return self._engine
+            @event.listens_for(engine, "connect")
+            def _on_connect(dbapi_conn, _record) -> None:
+                cur = dbapi_conn.cursor()
+                cur.execute("PRAGMA busy_timeout=30000")
+                cur.close()
+        else:
+            engine = create_engine(self.db.url, pool_size=1, max_overflow=1,
+                                   pool_pre_ping=True, connect_args={
+                                       "application_name": "layso outbox"})
+        return engine
 
     def claim(self, now: datetime, n: int = 20) -> list[Claimed]:
         """Up to `n` due messages, each leased to this caller until `now + LEASE_S`. The due
@@ -142,8 +139,3 @@ class OutboxStore:
         with self._connect().begin() as conn:
             return [dict(r._mapping) for r in conn.execute(select(t).order_by(t.c.id))]
 
-    def dispose(self) -> None:
-        with self._lock:
-            engine, self._engine = self._engine, None
-        if engine is not None:
-            engine.dispose()
